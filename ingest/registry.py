@@ -1,0 +1,35 @@
+"""Which parser reads which source, and the raw table each (source, dataset) lands in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ingest.bgs import parse_bgs
+from ingest.tidy import ParsedFile
+from ingest.usgs import parse_usgs
+
+PARSERS: dict[str, Callable[..., ParsedFile]] = {
+    "usgs": parse_usgs,
+    "bgs": parse_bgs,
+}
+
+# (source_id, dataset) -> raw table name; one raw table, one Dagster asset, one GX suite each.
+RAW_TABLES: dict[tuple[str, str], str] = {
+    ("usgs_mcs", "world"): "usgs_mcs_world",
+    ("usgs_mcs", "salient"): "usgs_mcs_salient",
+    ("bgs_wms", "production"): "bgs_wms_production",
+}
+
+
+def raw_table(source_id: str, dataset: str) -> str:
+    try:
+        return RAW_TABLES[(source_id, dataset)]
+    except KeyError:
+        raise KeyError(f"no raw table for source {source_id!r}, dataset {dataset!r}") from None
+
+
+def parse_file(source: str, path: str | Path, *, vintage: str | None = None) -> ParsedFile:
+    if source not in PARSERS:
+        raise KeyError(f"unknown source {source!r}; known: {sorted(PARSERS)}")
+    return PARSERS[source](path, vintage=vintage)

@@ -1,0 +1,50 @@
+"""Helpers the USGS edition formats share: vintage resolution and figure parsing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.errors import ParseError
+from ingest.values import ParsedValue, parse_cell
+
+_VINTAGE_IN_NAME = re.compile(r"mcs[ _-]?(\d{4})", re.IGNORECASE)
+_VINTAGE = re.compile(r"^MCS\d{4}$")
+
+
+@dataclass
+class ReadContext:
+    file: str
+    sha256: str
+    vintage_override: str | None = None
+
+    def vintage(self, published: str | None, line: int, field: str) -> str:
+        """The edition code: the option, else the file's own column, else the file name."""
+        if self.vintage_override:
+            return check_vintage(self.vintage_override, self.file, line, field)
+        if published and published.strip():
+            return check_vintage(published.strip().upper(), self.file, line, field)
+        m = _VINTAGE_IN_NAME.search(self.file)
+        if m:
+            return f"MCS{m.group(1)}"
+        raise ParseError(self.file, "cannot tell the edition: no MCSyyyy in the file or its name; pass --vintage", line=line)
+
+    def figure(self, cell: str, line: int, field: str) -> ParsedValue | None:
+        try:
+            return parse_cell(cell)
+        except ValueError as exc:
+            raise ParseError(self.file, str(exc), line=line, field=field) from exc
+
+
+def check_vintage(vintage: str, file: str, line: int, field: str) -> str:
+    if not _VINTAGE.match(vintage):
+        raise ParseError(file, f"edition {vintage!r} is not of the form MCSyyyy", line=line, field=field)
+    return vintage
+
+
+def edition_year(vintage: str) -> int:
+    return int(vintage[3:])
+
+
+def is_blank(fields: list[str]) -> bool:
+    return not any(f.strip() for f in fields)

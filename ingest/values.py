@@ -1,0 +1,52 @@
+"""Published value cells -> number + qualifier.
+
+USGS and BGS print figures with thousands separators, "W" (withheld to avoid disclosing
+company data), "—" (zero), "NA" (not available), ">4,700,000" (greater than), "e"
+suffixes (estimated). Anything else is refused, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ZERO_MARKS = {"—", "–", "-", "--", "---", "----", "-----", "\u2014", "\u2013"}
+WITHHELD = {"w"}
+NOT_AVAILABLE = {"na", "n/a", "n.a.", "nan", "xx"}
+_NUMBER = re.compile(r"^(?P<op>[<>]=?)?\s*(?P<num>-?\d{1,3}(,\d{3})+(\.\d+)?|-?\d+(\.\d+)?)\s*(?P<est>e)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    value: float | None
+    qualifier: str | None  # estimated | withheld | greater_than | less_than | not_available | zero | None
+    is_estimate: bool = False
+
+
+def parse_cell(text: str | None) -> ParsedValue | None:
+    """Parse one cell; None for an empty cell; ValueError for text that is not a figure."""
+    if text is None:
+        return None
+    raw = text.strip().replace("\xa0", "")
+    if raw == "":
+        return None
+    low = raw.lower()
+    if raw in ZERO_MARKS:
+        return ParsedValue(0.0, "zero")
+    if low in WITHHELD:
+        return ParsedValue(None, "withheld")
+    if low in NOT_AVAILABLE:
+        return ParsedValue(None, "not_available")
+    m = _NUMBER.match(raw)
+    if not m:
+        raise ValueError(f"not a figure: {text!r} (expected a number, 'W', 'NA', '—' or '>N')")
+    value = float(m["num"].replace(",", ""))
+    op = m["op"]
+    is_est = bool(m["est"])
+    if op and op.startswith(">"):
+        return ParsedValue(value, "greater_than", is_est)
+    if op and op.startswith("<"):
+        return ParsedValue(value, "less_than", is_est)
+    if value == 0:
+        return ParsedValue(0.0, "zero", is_est)
+    return ParsedValue(value, "estimated" if is_est else None, is_est)
