@@ -29,6 +29,14 @@ def raw_table(source_id: str, dataset: str) -> str:
         raise KeyError(f"no raw table for source {source_id!r}, dataset {dataset!r}") from None
 
 
+def dataset_of(table: str) -> tuple[str, str]:
+    """(source_id, dataset) of a raw table."""
+    for key, name in RAW_TABLES.items():
+        if name == table:
+            return key
+    raise KeyError(f"unknown raw table {table!r}")
+
+
 def parse_file(source: str, path: str | Path, *, vintage: str | None = None) -> ParsedFile:
     if source not in PARSERS:
         raise KeyError(f"unknown source {source!r}; known: {sorted(PARSERS)}")

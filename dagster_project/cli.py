@@ -1,0 +1,197 @@
+"""The `tungsten` command line. Imports stay lazy: a no-op refresh or a query should not pay
+for importing Great Expectations, dbt or Dagster."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="The open warehouse for tungsten market intelligence.")
+snapshot_app = typer.Typer(no_args_is_help=True, help="The embedded snapshot of real publisher figures.")
+app.add_typer(snapshot_app, name="snapshot")
+# Pipes and files get wide tables rather than rich's 80-column default.
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class Source(str, Enum):
+    usgs = "usgs"
+    bgs = "bgs"
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _paths():
+    from warehouse.paths import current
+
+    return current().ensure()
+
+
+def _print_summary(summary) -> None:
+    t = Table(title="Loads", show_lines=False)
+    for col in ("raw table", "edition", "file", "status", "rows", "checks"):
+        t.add_column(col)
+    for r in summary.loads:
+        style = {"passed": "green", "failed": "red", "skipped": "dim"}[r.status]
+        checks = f"{r.expectations_evaluated - r.expectations_failed}/{r.expectations_evaluated} passed" if r.expectations_evaluated else "-"
+        t.add_row(r.raw_table, r.vintage, r.file_name, f"[{style}]{r.status}[/]", str(r.rows), checks)
+    out.print(t)
+    loaded = sum(1 for r in summary.loads if r.status == "passed")
+    skipped = sum(1 for r in summary.loads if r.status == "skipped")
+    failed = sum(1 for r in summary.loads if r.status == "failed")
+    out.print(f"files: {loaded} loaded, {skipped} skipped as unchanged, {failed} refused")
+    if summary.built:
+        out.print(f"dbt: {summary.dbt_models} models built, {summary.dbt_tests} tests passed")
+        marts = sorted(k for k in summary.table_rows if k.startswith("marts."))
+        out.print("marts: " + ", ".join(f"{m} ({summary.table_rows[m]} rows)" for m in marts))
+    elif not summary.errors:
+        out.print("dbt: marts up to date, nothing rebuilt")
+    if summary.published:
+        out.print(f"[green]published[/] {summary.serving_path}")
+    elif summary.serving_path:
+        out.print(f"serving file (unchanged): {summary.serving_path}")
+    out.print(f"took {summary.duration_s:.1f} s")
+
+
+def _finish(summary) -> None:
+    _print_summary(summary)
+    if summary.errors:
+        for e in summary.errors:
+            err.print("error: " + e, markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
+@app.command()
+def refresh(force: bool = typer.Option(False, help="Rebuild and publish the marts even if nothing changed.")) -> None:
+    """The daily job: load changed snapshot files (validated), build the marts, publish the serving file."""
+    from warehouse.refresh import RefreshError, refresh as run
+
+    try:
+        with err.status("refreshing...") as status:
+            summary = run(_paths(), lambda m: status.update(m), force=force)
+    except RefreshError as exc:
+        err.print("error: " + str(exc), markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    _finish(summary)
+
+
+@app.command()
+def ingest(
+    source: Source = typer.Argument(..., help="Which publisher's format the file is in."),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="The downloaded publisher file."),
+    vintage: str = typer.Option(None, help="Edition code (MCS2026, BGS2023) when the file does not say."),
+) -> None:
+    """Load one publisher file you downloaded, then rebuild the marts and publish."""
+    from ingest.errors import ParseError
+    from warehouse.refresh import RefreshError, ingest_file
+
+    try:
+        with err.status(f"ingesting {file.name}...") as status:
+            summary = ingest_file(_paths(), source.value, file, lambda m: status.update(m), vintage=vintage)
+    except (ParseError, RefreshError) as exc:
+        err.print("error: " + str(exc), markup=False, highlight=False)
+        err.print("Nothing was loaded; the serving file is unchanged.", markup=False)
+        raise typer.Exit(1) from None
+    _finish(summary)
+
+
+@app.command()
+def sql(
+    query: str = typer.Argument(..., help="A SQL query; the serving file is opened read-only."),
+    format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+) -> None:
+    """Query the serving file (read-only)."""
+    import duckdb
+
+    paths = _paths()
+    if not paths.serving.exists():
+        err.print(f"error: no serving file at {paths.serving}; run `tungsten refresh` first", markup=False)
+        raise typer.Exit(1)
+    try:
+        con = duckdb.connect(str(paths.serving), read_only=True)
+        cur = con.execute(query)
+        cols = [d[0] for d in cur.description] if cur.description else []
+        rows = cur.fetchall()
+    except duckdb.Error as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    if format is Format.csv:
+        import csv
+
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(cols)
+        w.writerows(rows)
+    elif format is Format.json:
+        sys.stdout.write(json.dumps([dict(zip(cols, r)) for r in rows], default=str, indent=1) + "\n")
+    else:
+        t = Table()
+        for c in cols:
+            t.add_column(c)
+        for r in rows:
+            t.add_row(*["" if v is None else str(v) for v in r])
+        out.print(t)
+
+
+@app.command()
+def status() -> None:
+    """The last loads, and how fresh each source is."""
+    import duckdb
+
+    paths = _paths()
+    if not paths.build.exists():
+        err.print("no warehouse yet: run `tungsten refresh`", markup=False)
+        raise typer.Exit(1)
+    con = duckdb.connect(str(paths.build), read_only=True)
+    fresh = con.execute("""
+        SELECT f.raw_table, f.source_id, max(f.vintage) AS latest_edition, count(*) AS editions, sum(f.rows) AS rows,
+               max(l.started_at) AS last_loaded
+        FROM meta.source_files f JOIN meta.loads l USING (load_id)
+        GROUP BY ALL ORDER BY 1""").fetchall()
+    t = Table(title="Sources")
+    for c in ("raw table", "source", "latest edition", "editions", "rows", "last loaded"):
+        t.add_column(c)
+    for r in fresh:
+        t.add_row(*[str(v) for v in r])
+    out.print(t)
+    loads = con.execute("""
+        SELECT started_at, raw_table, vintage, file_name, status, rows, coalesce(left(message, 120), '')
+        FROM meta.loads WHERE status <> 'skipped' ORDER BY started_at DESC LIMIT 15""").fetchall()
+    t = Table(title="Last load attempts")
+    for c in ("when", "raw table", "edition", "file", "status", "rows", "message"):
+        t.add_column(c)
+    for r in loads:
+        t.add_row(*[str(v) for v in r])
+    out.print(t)
+    build = con.execute("SELECT finished_at, status, serving_path FROM meta.builds ORDER BY finished_at DESC LIMIT 1").fetchone()
+    if build:
+        out.print(f"last build: {build[0]} {build[1]} -> {build[2]}")
+
+
+@snapshot_app.command("build")
+def snapshot_build(
+    source_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder with usgs/ and bgs/ publisher files."),
+    accessed: str = typer.Option(None, help="Date the files were accessed (YYYY-MM-DD); default today."),
+) -> None:
+    """Parse real publisher files and (re)write the embedded snapshot under data/snapshot/."""
+    from ingest.snapshot import build
+
+    for e in build(source_dir, _paths().snapshot, accessed=accessed):
+        out.print(f"{e['path']}: {e['rows']} figures from {e['original']['file_name']}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

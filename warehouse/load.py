@@ -1,0 +1,157 @@
+"""Write -> audit -> publish for raw tables.
+
+Every frame of one incoming file is validated by its table's GX suite first; only when all
+pass are they written, each replacing that (source, edition)'s rows in its raw table, in
+one transaction together with meta.source_files and meta.loads. A refusal changes nothing
+in raw.*, keeps the file and its report in landing, records the failed attempt in
+meta.loads and raises LoadRefused naming file, expectation and example rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from warehouse import landing
+
+
+@dataclass
+class LoadRequest:
+    """One frame for one raw table, from one received file."""
+
+    raw_table: str
+    source_id: str
+    vintage: str
+    dataset: str
+    frame: pl.DataFrame
+    file_name: str
+    sha256: str
+    file_meta: dict = field(default_factory=dict)  # original file and provenance, for meta.source_files
+
+
+@dataclass
+class LoadResult:
+    raw_table: str
+    vintage: str
+    file_name: str
+    status: str  # passed | failed | skipped
+    rows: int
+    load_id: str
+    duration_s: float = 0.0
+    message: str | None = None
+    report_path: str | None = None
+    expectations_evaluated: int = 0
+    expectations_failed: int = 0
+
+
+class LoadRefused(Exception):
+    def __init__(self, message: str, results: list[LoadResult]):
+        super().__init__(message)
+        self.results = results
+
+
+def new_load_id() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+def is_current(con: duckdb.DuckDBPyConnection, raw_table: str, sha256: str) -> bool:
+    """True when the rows this file gives are what raw holds now (same bytes already loaded)."""
+    row = con.execute("SELECT count(*) FROM meta.source_files WHERE raw_table = ? AND sha256 = ?", [raw_table, sha256]).fetchone()
+    return bool(row and row[0])
+
+
+def held_by_user_file(con: duckdb.DuckDBPyConnection, raw_table: str, source_id: str, vintage: str) -> str | None:
+    """The user-ingested file that holds this edition now, if any (the snapshot does not overwrite it)."""
+    row = con.execute(
+        "SELECT file_name FROM meta.source_files WHERE raw_table = ? AND source_id = ? AND vintage = ? AND origin = 'user'",
+        [raw_table, source_id, vintage],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def record_skip(con: duckdb.DuckDBPyConnection, req: LoadRequest, reason: str = "unchanged (same sha256 already loaded)") -> LoadResult:
+    result = LoadResult(req.raw_table, req.vintage, req.file_name, "skipped", 0, new_load_id(), message=reason)
+    _insert_load(con, req, result, dt.datetime.now(dt.UTC))
+    return result
+
+
+def load_file(con: duckdb.DuckDBPyConnection, requests: list[LoadRequest], *, landing_dir: Path, landed_path: Path) -> list[LoadResult]:
+    """Validate and load all frames of one file, or none of them."""
+    from warehouse.validate import validate_frame  # GX is imported only when there is something to validate
+
+    started = dt.datetime.now(dt.UTC)
+    t0 = time.perf_counter()
+    outcomes = []
+    for req in requests:
+        outcomes.append((req, new_load_id(), validate_frame(req.frame, req.raw_table, req.vintage, req.dataset)))
+    failed = [(req, lid, o) for req, lid, o in outcomes if not o.success]
+    results = []
+    if failed:
+        lines = []
+        for req, lid, o in outcomes:
+            report = landing.write_report(landing_dir, req.source_id, req.sha256, lid, {
+                "file": req.file_name, "landed_path": str(landed_path), "raw_table": req.raw_table,
+                "vintage": req.vintage, "success": o.success, "gx_result": o.report,
+            })
+            msg = "; ".join(f.describe() for f in o.failures) if o.failures else "passed its suite; not loaded because another table of the same file failed"
+            results.append(LoadResult(req.raw_table, req.vintage, req.file_name, "failed", req.frame.height, lid,
+                                      time.perf_counter() - t0, msg, str(report), o.evaluated, len(o.failures)))
+            if o.failures:
+                lines.append(f"{req.file_name}: refused by the GX suite of raw.{req.raw_table} ({req.vintage}): "
+                             f"{len(o.failures)} of {o.evaluated} expectations failed")
+                lines += [f"  - {f.describe()}" for f in o.failures]
+                lines.append(f"  validation report: {report}")
+        con.execute("BEGIN")
+        for req, result in zip(requests, results):
+            _insert_load(con, req, result, started)
+        con.execute("COMMIT")
+        lines.append("Nothing was loaded from this file; raw tables and the serving file are unchanged.")
+        raise LoadRefused("\n".join(lines), results)
+
+    con.execute("BEGIN")
+    try:
+        for req, lid, o in outcomes:
+            frame = req.frame.with_columns(pl.lit(lid).alias("load_id"))
+            con.register("incoming_frame", frame)
+            con.execute(f'DELETE FROM raw."{req.raw_table}" WHERE source_id = ? AND vintage = ?', [req.source_id, req.vintage])
+            con.execute(f'INSERT INTO raw."{req.raw_table}" BY NAME SELECT * FROM incoming_frame')
+            con.unregister("incoming_frame")
+            _upsert_source_file(con, req, lid)
+            result = LoadResult(req.raw_table, req.vintage, req.file_name, "passed", frame.height, lid,
+                                time.perf_counter() - t0, None, None, o.evaluated, 0)
+            _insert_load(con, req, result, started)
+            results.append(result)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return results
+
+
+def _insert_load(con, req: LoadRequest, r: LoadResult, started: dt.datetime) -> None:
+    con.execute(
+        "INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [r.load_id, started, r.duration_s, req.raw_table, req.source_id, req.vintage, req.file_name, req.sha256,
+         r.rows, r.status, r.expectations_evaluated, r.expectations_failed, r.message, r.report_path],
+    )
+
+
+def _upsert_source_file(con, req: LoadRequest, load_id: str) -> None:
+    m = req.file_meta
+    orig = m.get("original", {})
+    prov = m.get("provenance", {})
+    con.execute("DELETE FROM meta.source_files WHERE raw_table = ? AND source_id = ? AND vintage = ?",
+                [req.raw_table, req.source_id, req.vintage])
+    con.execute(
+        "INSERT INTO meta.source_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [req.sha256, req.raw_table, req.source_id, req.vintage, req.file_name, orig.get("file_name"),
+         orig.get("sha256"), orig.get("bytes"), orig.get("format"), prov.get("title"), prov.get("doi"), prov.get("url"),
+         prov.get("date_published"), prov.get("date_accessed"), prov.get("licence"), prov.get("is_public"),
+         req.frame.height, load_id, m.get("origin", "snapshot")],
+    )

@@ -1,0 +1,53 @@
+"""Where the warehouse keeps its files; every location can be moved by environment variable.
+
+TUNGSTEN_HOME          state directory: build file, landing, validation reports (default <repo>/var)
+TUNGSTEN_SERVING_PATH  the serving file SQL users and BI open (default <repo>/warehouse/tungsten.duckdb)
+TUNGSTEN_SNAPSHOT_DIR  the embedded snapshot the default run loads (default <repo>/data/snapshot)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+    serving: Path
+    snapshot: Path
+
+    @property
+    def build(self) -> Path:
+        """The private build file: only the pipeline opens it, one writer at a time."""
+        return self.home / "build.duckdb"
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def lock(self) -> Path:
+        return self.home / "refresh.lock"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.home / "dbt_target"
+
+    def ensure(self) -> Paths:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.landing.mkdir(exist_ok=True)
+        self.serving.parent.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def current() -> Paths:
+    """Paths from the environment, read at call time so tests and users can redirect them."""
+    home = Path(os.environ.get("TUNGSTEN_HOME") or PROJECT_ROOT / "var")
+    serving = Path(os.environ.get("TUNGSTEN_SERVING_PATH") or PROJECT_ROOT / "warehouse" / "tungsten.duckdb")
+    snapshot = Path(os.environ.get("TUNGSTEN_SNAPSHOT_DIR") or PROJECT_ROOT / "data" / "snapshot")
+    return Paths(home.resolve(), serving.resolve(), snapshot.resolve())

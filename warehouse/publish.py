@@ -1,0 +1,75 @@
+"""Publish the serving file: copy the build's tables to a new file, then atomically rename.
+
+Readers never wait and never see half a run: a reader that has the old file open keeps
+reading the old inode; new readers open the new one. The copy is written with DuckDB's
+v1.0.0 storage format, so DuckDB 1.x clients (and the BI drivers that embed them) can open
+what a DuckDB 2.x pipeline builds.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED_SCHEMAS = ("raw", "meta", "ref", "marts")
+STORAGE_VERSION = "v1.0.0"
+
+
+def _quote_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def publish(build_path: Path, serving_path: Path) -> dict[str, int]:
+    """Replace serving_path with a copy of the build's published schemas; returns rows per table."""
+    serving_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    counts: dict[str, int] = {}
+    # Connect to the build file itself (not ATTACH): dbt-duckdb may still hold it open in this
+    # process, and DuckDB refuses to attach one file twice; connect() shares that instance.
+    con = duckdb.connect(str(build_path))
+    try:
+        build = con.execute("SELECT current_database()").fetchone()[0]
+        con.execute(f"ATTACH {_quote_path(tmp)} AS serving (STORAGE_VERSION '{STORAGE_VERSION}')")
+        tables = con.execute(
+            "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = ? "
+            "AND schema_name IN (SELECT unnest(?)) ORDER BY 1, 2",
+            [build, list(PUBLISHED_SCHEMAS)],
+        ).fetchall()
+        columns = con.execute(
+            "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() "
+            "WHERE database_name = ? AND comment IS NOT NULL AND comment <> ''",
+            [build],
+        ).fetchall()
+        con.execute("BEGIN")
+        for schema in sorted({t[0] for t in tables}):
+            con.execute(f'CREATE SCHEMA serving."{schema}"')
+        for schema, table, comment in tables:
+            con.execute(f'CREATE TABLE serving."{schema}"."{table}" AS SELECT * FROM "{build}"."{schema}"."{table}"')
+            if comment:
+                con.execute(f'COMMENT ON TABLE serving."{schema}"."{table}" IS {_sql_literal(comment)}')
+            counts[f"{schema}.{table}"] = con.execute(f'SELECT count(*) FROM serving."{schema}"."{table}"').fetchone()[0]
+        published = {(s, t) for s, t, _ in tables}
+        for schema, table, column, comment in columns:
+            if (schema, table) in published:
+                con.execute(f'COMMENT ON COLUMN serving."{schema}"."{table}"."{column}" IS {_sql_literal(comment)}')
+        con.execute("COMMIT")
+        con.execute("DETACH serving")
+    except BaseException:
+        try:
+            con.execute("DETACH DATABASE IF EXISTS serving")
+        finally:
+            con.close()
+            tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, serving_path)
+    return counts
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

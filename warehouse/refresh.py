@@ -1,0 +1,236 @@
+"""The daily job and the one-file ingest, as plain functions (Dagster and the CLI call these).
+
+refresh: load every snapshot file whose bytes changed, then (only if anything the marts
+depend on changed) dbt build and publish. One writer at a time (a lock file); readers use
+the serving file and are never blocked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ingest.snapshot import SnapshotFile, load_manifest
+from warehouse import dbt_build, landing, reference_tables
+from warehouse.load import (
+    LoadRefused,
+    LoadRequest,
+    LoadResult,
+    held_by_user_file,
+    is_current,
+    load_file,
+    new_load_id,
+    record_skip,
+)
+from warehouse.paths import Paths
+from warehouse.publish import publish
+from warehouse.schema import ensure_schema
+
+Progress = Callable[[str], None]
+
+
+class RefreshError(Exception):
+    """A refresh that could not complete; the serving file is what it was before."""
+
+
+@dataclass
+class RefreshSummary:
+    loads: list[LoadResult] = field(default_factory=list)
+    built: bool = False
+    dbt_models: int = 0
+    dbt_tests: int = 0
+    published: bool = False
+    serving_path: Path | None = None
+    table_rows: dict[str, int] = field(default_factory=dict)
+    duration_s: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@contextmanager
+def writer_lock(paths: Paths) -> Iterator[None]:
+    paths.ensure()
+    with open(paths.lock, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RefreshError(f"another refresh holds {paths.lock}; try again when it ends") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _connect(paths: Paths) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(paths.build))
+    ensure_schema(con)
+    return con
+
+
+def _request(snap: SnapshotFile) -> LoadRequest:
+    from ingest.registry import dataset_of
+
+    dataset = dataset_of(snap.table)[1]
+    return LoadRequest(snap.table, snap.source_id, snap.vintage, dataset, snap.read(), snap.path.name, snap.sha256,
+                       {"original": snap.original, "provenance": snap.provenance})
+
+
+def load_snapshot(paths: Paths, con: duckdb.DuckDBPyConnection, progress: Progress, tables: set[str] | None = None) -> tuple[list[LoadResult], list[str]]:
+    """Load the changed snapshot files (optionally only some raw tables); refusals are collected, not raised."""
+    results, errors = [], []
+    for snap in load_manifest(paths.snapshot):
+        if tables is not None and snap.table not in tables:
+            continue
+        actual = _sha256(snap.path)
+        if actual != snap.sha256:
+            errors.append(f"{snap.path}: sha256 {actual} does not match the manifest ({snap.sha256}); "
+                          "the snapshot was edited by hand: rebuild it with `tungsten snapshot build`")
+            continue
+        stub = LoadRequest(snap.table, snap.source_id, snap.vintage, "", _empty(), snap.path.name, snap.sha256)
+        if is_current(con, snap.table, snap.sha256):
+            results.append(record_skip(con, stub))
+            continue
+        user_file = held_by_user_file(con, snap.table, snap.source_id, snap.vintage)
+        if user_file:
+            results.append(record_skip(con, stub, f"kept {user_file}, ingested by a user for this edition"))
+            continue
+        progress(f"loading {snap.table} {snap.vintage} ({snap.path.name})")
+        landed = landing.store(paths.landing, snap.source_id, snap.sha256, snap.path)
+        try:
+            results += load_file(con, [_request(snap)], landing_dir=paths.landing, landed_path=landed)
+        except LoadRefused as exc:
+            results += exc.results
+            errors.append(str(exc))
+    return results, errors
+
+
+def raw_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    rows = con.execute("SELECT raw_table, source_id, vintage, sha256 FROM meta.source_files ORDER BY ALL").fetchall()
+    ref = reference_tables.frames()
+    h = hashlib.sha256(repr(rows).encode())
+    for name in sorted(ref):
+        h.update(name.encode())
+        h.update(ref[name].write_csv().encode())
+    return h.hexdigest()
+
+
+def _last_published(con: duckdb.DuckDBPyConnection):
+    return con.execute(
+        "SELECT raw_fingerprint, dbt_fingerprint, serving_path FROM meta.builds WHERE status = 'published' "
+        "ORDER BY finished_at DESC LIMIT 1"
+    ).fetchone()
+
+
+def build_and_publish(paths: Paths, summary: RefreshSummary, progress: Progress, *, force: bool = False) -> None:
+    """dbt build then publish, unless nothing the marts depend on changed since the last publish."""
+    con = _connect(paths)
+    try:
+        reference_tables.write(con)
+        raw_fp, dbt_fp = raw_fingerprint(con), dbt_build.fingerprint()
+        last = _last_published(con)
+    finally:
+        con.close()
+    if not force and last == (raw_fp, dbt_fp, str(paths.serving)) and paths.serving.exists():
+        progress("marts up to date: nothing to rebuild or publish")
+        summary.serving_path = paths.serving
+        return
+    progress("dbt build (staging, intermediate, marts and their tests)")
+    outcome = dbt_build.build(paths)
+    summary.built = True
+    summary.dbt_models, summary.dbt_tests = outcome.models, outcome.tests
+    if not outcome.success:
+        _record_build(paths, raw_fp, dbt_fp, "failed", None, "; ".join(outcome.failures))
+        raise RefreshError("dbt build failed, the serving file was not replaced:\n  - " + "\n  - ".join(outcome.failures))
+    progress(f"publishing {paths.serving}")
+    summary.table_rows = publish(paths.build, paths.serving)
+    summary.published = True
+    summary.serving_path = paths.serving
+    _record_build(paths, raw_fp, dbt_fp, "published", str(paths.serving), None)
+
+
+def _record_build(paths: Paths, raw_fp: str, dbt_fp: str, status: str, serving: str | None, message: str | None) -> None:
+    con = _connect(paths)
+    try:
+        con.execute("INSERT INTO meta.builds VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [new_load_id(), dt.datetime.now(dt.UTC), raw_fp, dbt_fp, status, serving, message])
+    finally:
+        con.close()
+
+
+def refresh(paths: Paths, progress: Progress = lambda _m: None, *, force: bool = False) -> RefreshSummary:
+    """The daily job on the embedded snapshot."""
+    t0 = time.perf_counter()
+    summary = RefreshSummary()
+    with writer_lock(paths):
+        con = _connect(paths)
+        try:
+            summary.loads, summary.errors = load_snapshot(paths, con, progress)
+        finally:
+            con.close()
+        if summary.errors:
+            summary.serving_path = paths.serving
+        else:
+            build_and_publish(paths, summary, progress, force=force)
+    summary.duration_s = time.perf_counter() - t0
+    return summary
+
+
+def ingest_file(paths: Paths, source: str, file: Path, progress: Progress = lambda _m: None, *, vintage: str | None = None) -> RefreshSummary:
+    """Load one publisher file the user downloaded, then rebuild the marts and publish."""
+    from ingest.registry import parse_file, raw_table
+    from ingest.snapshot import provenance_for
+
+    t0 = time.perf_counter()
+    summary = RefreshSummary()
+    file = Path(file)
+    with writer_lock(paths):
+        parsed = parse_file(source, file, vintage=vintage)  # ParseError propagates with file, line, field
+        landed = landing.store(paths.landing, parsed.source_id, parsed.sha256, file)
+        prov = {**provenance_for(parsed.source_id, parsed.vintage), "date_accessed": dt.date.today().isoformat()}
+        original = {"file_name": file.name, "sha256": parsed.sha256, "bytes": file.stat().st_size,
+                    "encoding": parsed.encoding, "format": parsed.format}
+        requests = [
+            LoadRequest(raw_table(parsed.source_id, ds), parsed.source_id, parsed.vintage, ds, frame, file.name,
+                        parsed.sha256, {"original": original, "provenance": prov, "origin": "user"})
+            for ds, frame in parsed.frames.items()
+        ]
+        con = _connect(paths)
+        try:
+            if all(is_current(con, r.raw_table, r.sha256) for r in requests):
+                summary.loads = [record_skip(con, r) for r in requests]
+            else:
+                progress(f"validating and loading {file.name} ({parsed.format}, {parsed.vintage}, {parsed.rows} figures)")
+                try:
+                    summary.loads = load_file(con, requests, landing_dir=paths.landing, landed_path=landed)
+                except LoadRefused as exc:
+                    summary.loads = exc.results
+                    summary.errors.append(str(exc))
+        finally:
+            con.close()
+        if not summary.errors:
+            build_and_publish(paths, summary, progress)
+    summary.duration_s = time.perf_counter() - t0
+    return summary
+
+
+def _sha256(path: Path) -> str:
+    from ingest.provenance import sha256_file
+
+    return sha256_file(path)
+
+
+def _empty():
+    from ingest.tidy import empty_frame
+
+    return empty_frame()

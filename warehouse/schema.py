@@ -1,0 +1,90 @@
+"""DDL of the build file: raw.* (one table per source dataset), meta.*, ref.*.
+
+Raw tables take ingest's tidy schema plus the load that wrote each row, so every raw row
+knows its file (sha256), line and load attempt.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from ingest.registry import RAW_TABLES
+from ingest.tidy import TIDY_SCHEMA
+
+DUCK_TYPES = {pl.String: "VARCHAR", pl.Boolean: "BOOLEAN", pl.Int32: "INTEGER", pl.Float64: "DOUBLE", pl.Int64: "BIGINT"}
+
+META_DDL = """
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE SCHEMA IF NOT EXISTS ref;
+CREATE TABLE IF NOT EXISTS meta.sources (
+    source_id VARCHAR PRIMARY KEY,
+    publisher VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    url VARCHAR,
+    licence VARCHAR,
+    is_public BOOLEAN NOT NULL,
+    description VARCHAR
+);
+CREATE TABLE IF NOT EXISTS meta.source_files (
+    sha256 VARCHAR NOT NULL,
+    raw_table VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL,
+    vintage VARCHAR NOT NULL,
+    file_name VARCHAR NOT NULL,
+    original_file_name VARCHAR,
+    original_sha256 VARCHAR,
+    original_bytes BIGINT,
+    original_format VARCHAR,
+    title VARCHAR,
+    doi VARCHAR,
+    url VARCHAR,
+    date_published VARCHAR,
+    date_accessed VARCHAR,
+    licence VARCHAR,
+    is_public BOOLEAN,
+    rows INTEGER NOT NULL,
+    load_id VARCHAR NOT NULL,
+    origin VARCHAR NOT NULL,         -- snapshot | user (a file given to `tungsten ingest`)
+    PRIMARY KEY (raw_table, source_id, vintage)
+);
+CREATE TABLE IF NOT EXISTS meta.loads (
+    load_id VARCHAR PRIMARY KEY,
+    started_at TIMESTAMPTZ NOT NULL,
+    duration_s DOUBLE,
+    raw_table VARCHAR NOT NULL,
+    source_id VARCHAR,
+    vintage VARCHAR,
+    file_name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    rows INTEGER,
+    status VARCHAR NOT NULL,          -- passed | failed | skipped
+    expectations_evaluated INTEGER,
+    expectations_failed INTEGER,
+    message VARCHAR,
+    report_path VARCHAR
+);
+CREATE TABLE IF NOT EXISTS meta.builds (
+    build_id VARCHAR PRIMARY KEY,
+    finished_at TIMESTAMPTZ NOT NULL,
+    raw_fingerprint VARCHAR NOT NULL,
+    dbt_fingerprint VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,          -- published | failed
+    serving_path VARCHAR,
+    message VARCHAR
+);
+"""
+
+
+def raw_columns() -> dict[str, str]:
+    cols = {name: DUCK_TYPES[dtype] for name, dtype in TIDY_SCHEMA.items()}
+    cols["load_id"] = "VARCHAR"
+    return cols
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(META_DDL)
+    cols = ", ".join(f"{name} {typ}" for name, typ in raw_columns().items())
+    for table in RAW_TABLES.values():
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({cols})")
