@@ -23,8 +23,8 @@ def stoichiometric_w_fraction(compound: str) -> float:
     if compound == "WC":
         return m["W"] / (m["W"] + m["C"])
     if compound == "APT":
-        # (NH4)10 H2 W12 O42 . 4 H2O  ->  N10 H48 W12 O46
-        total = 10 * m["N"] + 48 * m["H"] + 12 * m["W"] + 46 * m["O"]
+        # (NH4)10 H2 W12 O42 . 4 H2O  ->  N10 H50 W12 O46
+        total = 10 * m["N"] + 50 * m["H"] + 12 * m["W"] + 46 * m["O"]
         return 12 * m["W"] / total
     raise KeyError(compound)
 

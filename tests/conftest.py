@@ -1,0 +1,70 @@
+"""Shared fixtures: the real publisher files in ../shared/data/real, and warehouses built
+in temporary directories (one built once per session, copied for tests that change it)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+REAL = PROJECT.parent / "shared" / "data" / "real"
+USGS = REAL / "usgs"
+BGS = REAL / "bgs"
+
+
+def pytest_configure(config):
+    if not REAL.exists():
+        raise pytest.UsageError(f"the real publisher files are expected at {REAL} (shared/ beside the project)")
+
+
+def warehouse_env(root: Path) -> dict[str, str]:
+    return {
+        "TUNGSTEN_HOME": str(root / "home"),
+        "TUNGSTEN_SERVING_PATH": str(root / "serving" / "tungsten.duckdb"),
+    }
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory) -> Path:
+    """A warehouse built once by a cold refresh of the embedded snapshot."""
+    from warehouse.paths import current
+    from warehouse.refresh import refresh
+
+    root = tmp_path_factory.mktemp("built")
+    old = {k: os.environ.get(k) for k in warehouse_env(root)}
+    os.environ.update(warehouse_env(root))
+    try:
+        summary = refresh(current())
+        assert summary.ok, summary.errors
+        assert summary.published
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return root
+
+
+@pytest.fixture
+def warehouse(built_warehouse, tmp_path, monkeypatch):
+    """A private copy of the built warehouse, with the environment pointing at it."""
+    root = tmp_path / "wh"
+    shutil.copytree(built_warehouse, root)
+    for k, v in warehouse_env(root).items():
+        monkeypatch.setenv(k, v)
+    from warehouse.paths import current
+
+    return current()
+
+
+@pytest.fixture
+def serving_con(built_warehouse):
+    import duckdb
+
+    con = duckdb.connect(warehouse_env(built_warehouse)["TUNGSTEN_SERVING_PATH"], read_only=True)
+    yield con
+    con.close()

@@ -1,0 +1,53 @@
+import csv
+import json
+
+import polars as pl
+import pytest
+
+from conftest import BGS
+from ingest.bgs import parse_bgs
+from ingest.errors import ParseError
+
+FILE = BGS / "BGS_tungsten_production.csv"
+
+
+def test_real_bgs_file():
+    p = parse_bgs(FILE)
+    f = p.frames["production"]
+    assert (p.vintage, p.format, f.height) == ("BGS2023", "bgs_csv", 1301)
+    assert (f["year"].min(), f["year"].max()) == (1971, 2023)
+    china = f.filter((pl.col("country_iso3") == "CHN") & (pl.col("year") == 2023)).row(0, named=True)
+    assert china["value_t_w"] == 66_000 and china["is_estimate"]
+    assert f.filter((pl.col("country_iso3") == "AUT") & (pl.col("year") == 1971))["value"].item() == 59
+    assert f.filter(pl.col("country_published") == "Rhodesia")["country_iso3"].unique().to_list() == ["RHO"]
+    assert f.filter(pl.col("country_published") == "Soviet Union")["country_iso3"].unique().to_list() == ["SUN"]
+    assert f.filter(pl.col("qualifier") == "zero").height == 66
+    assert f["country_iso3"].null_count() == 0
+    assert f.filter(pl.col("year") == 2023)["value_t_w"].sum() == 82_338
+
+
+def test_bgs_geojson_export(tmp_path):
+    """The same OGC API served as GeoJSON: a FeatureCollection whose properties are the CSV columns."""
+    with open(FILE, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))[:40]
+    doc = {"type": "FeatureCollection",
+           "features": [{"type": "Feature", "geometry": None, "properties": r} for r in rows]}
+    p = tmp_path / "bgs.geojson"
+    p.write_text(json.dumps(doc))
+    parsed = parse_bgs(p)
+    assert parsed.format == "bgs_geojson" and parsed.frames["production"].height == 40
+
+
+def test_bgs_wrong_header(tmp_path):
+    p = tmp_path / "bgs.csv"
+    p.write_text("country,year,tonnes\nChina,2020,1\n")
+    with pytest.raises(ParseError, match="missing columns"):
+        parse_bgs(p)
+
+
+def test_bgs_iso_disagreeing_with_name_is_refused(tmp_path):
+    text = FILE.read_text(encoding="utf-8-sig").replace(",AT,Tungsten,Normal value,AUT,", ",AT,Tungsten,Normal value,DEU,", 1)
+    p = tmp_path / "bgs.csv"
+    p.write_text(text)
+    with pytest.raises(ParseError, match="country_iso3_code"):
+        parse_bgs(p)

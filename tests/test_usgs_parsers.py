@@ -1,0 +1,182 @@
+"""Every real USGS file parsed, with exact figures asserted against the publisher's cells."""
+
+import polars as pl
+import pytest
+
+from conftest import USGS
+from ingest.errors import ParseError
+from ingest.usgs import parse_usgs
+
+
+def fig(frame: pl.DataFrame, country: str, year: int, metric: str) -> dict:
+    rows = frame.filter((pl.col("country_published") == country) & (pl.col("year") == year) & (pl.col("metric") == metric))
+    assert rows.height == 1, f"{country} {year} {metric}: {rows.height} rows"
+    return rows.row(0, named=True)
+
+
+def source_line_text(path, line: int) -> str:
+    return path.read_bytes().decode("utf-8-sig", errors="replace").splitlines()[line - 1]
+
+
+def test_mcs2022_world():
+    p = parse_usgs(USGS / "mcs2022-tungs_world.csv")
+    w = p.frames["world"]
+    assert (p.vintage, p.format) == ("MCS2022", "usgs_world_wide")
+    china = fig(w, "China", 2021, "mine_production")
+    assert china["value_t_w"] == 66000 and china["is_estimate"] and china["country_iso3"] == "CHN"
+    world = fig(w, "World total (rounded)", 2020, "mine_production")
+    assert world["value"] == 78400 and world["is_aggregate"] and world["country_iso3"] is None
+    assert fig(w, "Korea, North", 2020, "mine_production")["country_iso3"] == "PRK"
+    assert fig(w, "United States", 2021, "mine_production")["qualifier"] == "zero"
+    assert w.height == 24 and w.filter(pl.col("metric") == "reserves").height == 0
+
+
+def test_mcs2023_world_reserves_and_note_estimates():
+    w = parse_usgs(USGS / "mcs2023-tungs_world.csv").frames["world"]
+    assert fig(w, "China", 2022, "reserves")["value_t_w"] == 1_800_000
+    assert fig(w, "World total (rounded)", 2022, "reserves")["value_t_w"] == 3_800_000
+    assert fig(w, "United States", 2022, "reserves")["qualifier"] == "not_available"
+    # "Production in 2021 is also estimated." marks the earlier year too.
+    assert fig(w, "Austria", 2021, "mine_production")["is_estimate"]
+    assert not fig(w, "Bolivia", 2021, "mine_production")["is_estimate"]
+    assert fig(w, "Bolivia", 2021, "mine_production")["value"] == 1563
+
+
+def test_mcs2024_world_with_empty_trailing_columns():
+    path = USGS / "mcs2024-tungs_world.csv"
+    w = parse_usgs(path).frames["world"]
+    aus = fig(w, "Australia", 2023, "reserves")
+    assert aus["value_t_w"] == 570_000 and "Joint Ore Reserves Committee" in aus["note"]
+    assert fig(w, "China", 2023, "mine_production")["value_t_w"] == 63_000
+    assert fig(w, "World total (rounded)", 2023, "reserves")["value_t_w"] == 4_400_000
+    line = fig(w, "China", 2023, "mine_production")["source_line"]
+    assert source_line_text(path, line).startswith("MCS2024,China,")
+
+
+def test_mcs2025_world_data_all_commodities():
+    path = USGS / "MCS2025_World_Data.csv"
+    p = parse_usgs(path)
+    w = p.frames["world"]
+    assert p.vintage == "MCS2025" and p.encoding == "utf-8"
+    china = fig(w, "China", 2024, "mine_production")
+    assert china["value_t_w"] == 67_000 and china["is_estimate"] and china["source_column"] == "PROD_EST_ 2024"
+    assert fig(w, "World total (rounded)", 2024, "reserves")["value_t_w"] == 4_600_000
+    assert fig(w, "Russia", 2024, "reserves")["country_iso3"] == "RUS"  # published as "Russia " with a space
+    assert fig(w, "Bolivia", 2024, "reserves")["qualifier"] == "not_available"  # "NA" printed in the notes column
+    assert fig(w, "Other Countries", 2024, "mine_production")["aggregate_kind"] == "other"
+    assert set(w["source_id"]) == {"usgs_mcs"} and w["source_sha256"].n_unique() == 1
+    assert source_line_text(path, china["source_line"]).startswith("MCS2025,Tungsten ,China,")
+
+
+def test_mcs2026_long_format():
+    path = USGS / "MCS2026_Commodities_Data_TUNGSTEN_rows.csv"
+    p = parse_usgs(path)
+    assert (p.vintage, p.format, p.encoding) == ("MCS2026", "usgs_long", "cp1252")
+    w, s = p.frames["world"], p.frames["salient"]
+    world_res = fig(w, "World total", 2025, "reserves")
+    assert world_res["value_t_w"] == 4_700_000 and world_res["qualifier"] == "greater_than"
+    assert world_res["value_published"] == ">4,700,000"
+    assert fig(w, "China", 2024, "mine_production")["value_t_w"] == 67_000
+    assert fig(w, "Kazakhstan", 2025, "mine_production")["value_t_w"] == 2_400
+    assert fig(w, "Kazakhstan", 2024, "mine_production")["qualifier"] == "zero"
+    assert fig(w, "World total", 2024, "mine_production")["value_t_w"] == 82_000
+    assert fig(s, "United States", 2021, "us_imports_concentrate")["value"] == 1_600
+    assert fig(s, "United States", 2021, "us_secondary_production")["qualifier"] == "withheld"
+    assert fig(s, "United States", 2023, "us_stockpile_shipments_concentrate")["qualifier"] == "not_available"
+    nir = fig(s, "United States", 2025, "us_net_import_reliance")
+    assert (nir["value"], nir["qualifier"], nir["unit_code"]) == (50, "greater_than", "pct")
+    china_src = fig(s, "China", 2024, "us_import_source_share")
+    assert china_src["value"] == 26 and china_src["period"] == "2021-2024"
+    price = fig(s, "United States", 2021, "price_concentrate_rotterdam")
+    assert price["value"] == 225 and price["unit_code"] == "usd_per_mtu_wo3" and price["value_t_w"] is None
+
+
+@pytest.mark.parametrize(
+    "name, vintage, year, imports_other, price",
+    [("mcs2022-tungs_salient.csv", "MCS2022", 2021, 10_000, 270),
+     ("mcs2023-tungs_salient.csv", "MCS2023", 2022, 12_000, 270),
+     ("mcs2024-tungs_salient.csv", "MCS2024", 2023, 10_000, 260),
+     ("mcs2025-tungs_salient.csv", "MCS2025", 2024, 8_900, 250)],
+)
+def test_salient_files(name, vintage, year, imports_other, price):
+    p = parse_usgs(USGS / name)
+    s = p.frames["salient"]
+    assert (p.vintage, p.format) == (vintage, "usgs_salient_wide")
+    assert fig(s, "United States", year, "us_imports_other_forms")["value_t_w"] == imports_other
+    assert fig(s, "United States", year, "price_concentrate_rotterdam")["value"] == price
+    assert fig(s, "United States", year, "us_net_import_reliance")["qualifier"] == "greater_than"
+    assert fig(s, "United States", year, "us_consumption_apparent")["qualifier"] == "withheld"
+    assert s["year"].n_unique() == 5 and s.height == 65
+
+
+# --- damaged and unknown files -------------------------------------------------------------
+
+def write(tmp_path, name, text, encoding="utf-8"):
+    p = tmp_path / name
+    p.write_bytes(text.encode(encoding))
+    return p
+
+
+def test_unknown_header_is_refused(tmp_path):
+    p = write(tmp_path, "mcs2025-tungs_world.csv", "Foo,Bar\n1,2\n")
+    with pytest.raises(ParseError, match=r"mcs2025-tungs_world.csv, line 1: unrecognised header"):
+        parse_usgs(p)
+
+
+def test_unknown_column_is_refused(tmp_path):
+    p = write(tmp_path, "x.csv", "Source,Country,Type,Prod_t_2020,Mystery\nMCS2022,China,\"Mine production, contained tungsten\",1,2\n")
+    with pytest.raises(ParseError, match=r"field 'Mystery': unknown column"):
+        parse_usgs(p)
+
+
+def test_text_in_a_value_column_names_line_and_field(tmp_path):
+    text = (USGS / "mcs2023-tungs_world.csv").read_text(encoding="utf-8-sig").replace("71000,71000", "71000,lots")
+    p = write(tmp_path, "mcs2023-tungs_world.csv", text)
+    with pytest.raises(ParseError) as exc:
+        parse_usgs(p)
+    assert exc.value.line == 5 and exc.value.field == "Prod_t_est_2022" and "lots" in exc.value.reason
+
+
+def test_truncated_file_is_refused(tmp_path):
+    data = (USGS / "MCS2026_Commodities_Data_TUNGSTEN_rows.csv").read_bytes()
+    cut = data[: data.index(b"Includes ammonium") + 10]  # inside a quoted field
+    p = tmp_path / "MCS2026_truncated.csv"
+    p.write_bytes(cut)
+    with pytest.raises(ParseError):
+        parse_usgs(p)
+
+
+def test_empty_and_binary_files_are_refused(tmp_path):
+    with pytest.raises(ParseError, match="empty"):
+        parse_usgs(write(tmp_path, "e.csv", ""))
+    b = tmp_path / "b.csv"
+    b.write_bytes(b"PK\x03\x04\x00\x00binary")
+    with pytest.raises(ParseError, match="binary"):
+        parse_usgs(b)
+
+
+def test_unknown_statistic_in_long_format_is_refused(tmp_path):
+    data = (USGS / "MCS2026_Commodities_Data_TUNGSTEN_rows.csv").read_bytes().replace(b"Production: Secondary", b"Production: Lunar", 1)
+    p = tmp_path / "MCS2026_x.csv"
+    p.write_bytes(data)
+    with pytest.raises(ParseError, match="Production: Lunar"):
+        parse_usgs(p)
+
+
+def test_long_format_without_edition_in_name_needs_vintage(tmp_path):
+    data = (USGS / "MCS2026_Commodities_Data_TUNGSTEN_rows.csv").read_bytes()
+    p = tmp_path / "commodities.csv"
+    p.write_bytes(data)
+    with pytest.raises(ParseError, match="--vintage"):
+        parse_usgs(p)
+    assert parse_usgs(p, vintage="MCS2026").vintage == "MCS2026"
+
+
+def test_other_editions_layout_by_pattern(tmp_path):
+    """A per-commodity world file of an edition not in shared/ (MCS2021 layout) reads by pattern."""
+    text = ("\ufeffSource,Country,Type,Prod_t_2019,Prod_t_est_2020,Reserves_t,Reserves_notes\r\n"
+            "MCS2021,China,\"Mine production, contained tungsten\",\"69,000\",\"69,000\",\"1,900,000\",\r\n"
+            "MCS2021,World total (rounded),\"Mine production, contained tungsten\",\"83,800\",\"84,000\",\"3,400,000\",\r\n")
+    w = parse_usgs(write(tmp_path, "mcs2021-tungs_world.csv", text)).frames["world"]
+    assert fig(w, "China", 2020, "reserves")["value_t_w"] == 1_900_000
+    assert fig(w, "China", 2020, "mine_production")["is_estimate"]
