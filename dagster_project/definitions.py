@@ -130,8 +130,9 @@ def serving_file(context: AssetExecutionContext) -> MaterializeResult:
         raw_fp = raw_fingerprint(con)
     finally:
         con.close()
-    counts = publish(paths.build, paths.serving)
-    _record_build(paths, raw_fp, dbt_build.fingerprint(), "published", str(paths.serving), None)
+    dbt_fp = dbt_build.fingerprint()
+    counts = publish(paths.build, paths.serving, {"raw": raw_fp, "dbt": dbt_fp})
+    _record_build(paths, raw_fp, dbt_fp, "published", str(paths.serving), None)
     return MaterializeResult(metadata={"path": str(paths.serving), "tables": len(counts),
                                        "mart_rows": sum(v for k, v in counts.items() if k.startswith("marts."))})
 

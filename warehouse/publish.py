@@ -22,8 +22,12 @@ def _quote_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def publish(build_path: Path, serving_path: Path) -> dict[str, int]:
-    """Replace serving_path with a copy of the build's published schemas; returns rows per table."""
+def publish(build_path: Path, serving_path: Path, fingerprints: dict[str, str] | None = None) -> dict[str, int]:
+    """Replace serving_path with a copy of the build's published schemas; returns rows per table.
+
+    `fingerprints` (what the marts were built from) is written into meta.published of the
+    new file, so a later run can tell from the served file itself whether it is current.
+    """
     serving_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex[:8]}.tmp")
     counts: dict[str, int] = {}
@@ -55,6 +59,9 @@ def publish(build_path: Path, serving_path: Path) -> dict[str, int]:
         for schema, table, column, comment in columns:
             if (schema, table) in published:
                 con.execute(f'COMMENT ON COLUMN serving."{schema}"."{table}"."{column}" IS {_sql_literal(comment)}')
+        con.execute("CREATE TABLE serving.meta.published (published_at TIMESTAMPTZ, raw_fingerprint VARCHAR, dbt_fingerprint VARCHAR)")
+        fp = fingerprints or {}
+        con.execute("INSERT INTO serving.meta.published VALUES (now(), ?, ?)", [fp.get("raw"), fp.get("dbt")])
         con.execute("COMMIT")
         con.execute("DETACH serving")
     except BaseException:
@@ -73,3 +80,20 @@ def publish(build_path: Path, serving_path: Path) -> dict[str, int]:
 
 def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def served_fingerprints(serving_path: Path) -> dict[str, str] | None:
+    """What the serving file was built from, or None if there is no (readable) serving file."""
+    if not serving_path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(serving_path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("SELECT raw_fingerprint, dbt_fingerprint FROM meta.published").fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return {"raw": row[0], "dbt": row[1]} if row else None

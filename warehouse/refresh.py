@@ -31,7 +31,7 @@ from warehouse.load import (
     record_skip,
 )
 from warehouse.paths import Paths
-from warehouse.publish import publish
+from warehouse.publish import publish, served_fingerprints
 from warehouse.schema import ensure_schema
 
 Progress = Callable[[str], None]
@@ -125,23 +125,15 @@ def raw_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     return h.hexdigest()
 
 
-def _last_published(con: duckdb.DuckDBPyConnection):
-    return con.execute(
-        "SELECT raw_fingerprint, dbt_fingerprint, serving_path FROM meta.builds WHERE status = 'published' "
-        "ORDER BY finished_at DESC LIMIT 1"
-    ).fetchone()
-
-
 def build_and_publish(paths: Paths, summary: RefreshSummary, progress: Progress, *, force: bool = False) -> None:
     """dbt build then publish, unless nothing the marts depend on changed since the last publish."""
     con = _connect(paths)
     try:
         reference_tables.write(con)
         raw_fp, dbt_fp = raw_fingerprint(con), dbt_build.fingerprint()
-        last = _last_published(con)
     finally:
         con.close()
-    if not force and last == (raw_fp, dbt_fp, str(paths.serving)) and paths.serving.exists():
+    if not force and served_fingerprints(paths.serving) == {"raw": raw_fp, "dbt": dbt_fp}:
         progress("marts up to date: nothing to rebuild or publish")
         summary.serving_path = paths.serving
         return
@@ -153,7 +145,7 @@ def build_and_publish(paths: Paths, summary: RefreshSummary, progress: Progress,
         _record_build(paths, raw_fp, dbt_fp, "failed", None, "; ".join(outcome.failures))
         raise RefreshError("dbt build failed, the serving file was not replaced:\n  - " + "\n  - ".join(outcome.failures))
     progress(f"publishing {paths.serving}")
-    summary.table_rows = publish(paths.build, paths.serving)
+    summary.table_rows = publish(paths.build, paths.serving, {"raw": raw_fp, "dbt": dbt_fp})
     summary.published = True
     summary.serving_path = paths.serving
     _record_build(paths, raw_fp, dbt_fp, "published", str(paths.serving), None)

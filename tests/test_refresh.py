@@ -1,0 +1,134 @@
+"""A whole refresh in a temporary directory, and the gate's promise that refused files
+change nothing: not raw.*, not the serving file's bytes."""
+
+import hashlib
+import shutil
+
+import duckdb
+import pytest
+
+from conftest import BGS, USGS
+from warehouse.refresh import ingest_file, refresh
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def q(path, sql, params=None):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_cold_refresh_answers_the_questions(serving_con):
+    share = serving_con.execute(
+        "SELECT vintage, share_pct FROM marts.supply_share WHERE source_id = 'usgs_mcs' AND country_iso3 = 'CHN' AND year = 2024"
+    ).fetchone()
+    assert share[0] == "MCS2026" and share[1] == pytest.approx(100 * 67000 / 82000)
+    world = serving_con.execute(
+        "SELECT reserves_t_w, reserves_published, qualifier FROM marts.reserves WHERE is_latest_vintage AND country_name = 'World total'"
+    ).fetchone()
+    assert world == (4_700_000, ">4,700,000", "greater_than")
+    assert serving_con.execute("SELECT min(year), count(*) FROM raw.bgs_wms_production").fetchone() == (1971, 1301)
+    loads = serving_con.execute("SELECT count(*) FROM meta.loads WHERE status = 'passed'").fetchone()[0]
+    assert loads == 11
+    assert serving_con.execute("SELECT count(*) FROM meta.sources").fetchone()[0] == 2
+
+
+def test_serving_file_is_readable_by_duckdb_1x(built_warehouse):
+    """Storage version 64 in the header is the format DuckDB 1.0 onwards reads (2.0 writes 999)."""
+    path = built_warehouse / "serving" / "tungsten.duckdb"
+    header = path.read_bytes()[:64]
+    assert header[8:12] == b"DUCK"
+    assert int.from_bytes(header[12:20], "little") == 64
+
+
+def test_noop_refresh_reloads_nothing(warehouse):
+    before = digest(warehouse.serving)
+    summary = refresh(warehouse)
+    assert summary.ok
+    assert {r.status for r in summary.loads} == {"skipped"}
+    assert not summary.built and not summary.published
+    assert digest(warehouse.serving) == before
+
+
+def test_changed_model_rebuilds(warehouse, monkeypatch):
+    monkeypatch.setattr("warehouse.dbt_build.fingerprint", lambda: "changed")
+    summary = refresh(warehouse)
+    assert summary.built and summary.published
+
+
+def _refused(warehouse, source, path):
+    before = digest(warehouse.serving)
+    raw_before = q(warehouse.build, "SELECT count(*), sum(value) FROM raw.usgs_mcs_world")
+    summary = ingest_file(warehouse, source, path)
+    assert not summary.ok and {r.status for r in summary.loads} == {"failed"}
+    assert digest(warehouse.serving) == before
+    assert q(warehouse.build, "SELECT count(*), sum(value) FROM raw.usgs_mcs_world") == raw_before
+    failed = q(warehouse.build, "SELECT file_name, report_path FROM meta.loads WHERE status = 'failed'")
+    assert failed and failed[0][0] == path.name
+    from pathlib import Path
+
+    assert Path(failed[0][1]).exists()
+    landed = list(warehouse.landing.rglob(path.name))
+    assert landed and landed[0].read_bytes() == path.read_bytes()
+    return summary.errors[0]
+
+
+def test_negative_value_is_refused(warehouse, tmp_path):
+    text = (USGS / "MCS2025_World_Data.csv").read_text(encoding="utf-8-sig")
+    p = tmp_path / "MCS2025_World_Data.csv"
+    p.write_text(text.replace("China,\"Mine production, tungsten content\",metric tons,66000", "China,\"Mine production, tungsten content\",metric tons,-66000"))
+    msg = _refused(warehouse, "usgs", p)
+    assert "MCS2025_World_Data.csv" in msg and "expect_column_values_to_be_between on value" in msg and '"China"' in msg
+
+
+def test_duplicated_row_is_refused(warehouse, tmp_path):
+    lines = (USGS / "mcs2024-tungs_world.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    p = tmp_path / "mcs2024-tungs_world.csv"
+    p.write_text("".join(lines[:6] + [lines[5]] + lines[6:]))
+    msg = _refused(warehouse, "usgs", p)
+    assert "expect_compound_columns_to_be_unique" in msg
+
+
+def test_wrong_header_is_refused_before_loading(warehouse, tmp_path):
+    from ingest.errors import ParseError
+
+    p = tmp_path / "mcs2024-tungs_world.csv"
+    p.write_text((USGS / "mcs2024-tungs_world.csv").read_text(encoding="utf-8-sig").replace("Reserves_t,", "Reserves_kt,", 1))
+    before = digest(warehouse.serving)
+    with pytest.raises(ParseError, match="Reserves_kt"):
+        ingest_file(warehouse, "usgs", p)
+    assert digest(warehouse.serving) == before
+
+
+def test_user_file_loads_and_is_kept_over_the_snapshot(warehouse, tmp_path):
+    text = (BGS / "BGS_tungsten_production.csv").read_text(encoding="utf-8-sig")
+    p = tmp_path / "bgs_corrected.csv"
+    p.write_text(text.replace(",66000,Mine production of tungsten", ",65000,Mine production of tungsten", 1))
+    summary = ingest_file(warehouse, "bgs", p)
+    assert summary.ok and summary.published
+    china = q(warehouse.serving, "SELECT production_t_w FROM marts.supply_share WHERE source_id='bgs_wms' AND country_iso3='CHN' AND year=2023")
+    assert china == [(65000.0,)]
+    again = refresh(warehouse)  # the daily job must not revert the user's newer file
+    assert any("kept bgs_corrected.csv" in (r.message or "") for r in again.loads)
+    assert q(warehouse.serving, "SELECT production_t_w FROM marts.supply_share WHERE source_id='bgs_wms' AND country_iso3='CHN' AND year=2023") == [(65000.0,)]
+
+
+def test_hand_edited_snapshot_is_refused(warehouse, tmp_path, monkeypatch):
+    snap = tmp_path / "snap"
+    from ingest.snapshot import SNAPSHOT_DIR
+
+    shutil.copytree(SNAPSHOT_DIR, snap)
+    target = snap / "usgs_mcs_world" / "MCS2025.csv"
+    target.write_text(target.read_text().replace("67000.0", "97000.0"))
+    monkeypatch.setenv("TUNGSTEN_SNAPSHOT_DIR", str(snap))
+    from warehouse.paths import current
+
+    before = digest(warehouse.serving)
+    summary = refresh(current())
+    assert not summary.ok and "does not match the manifest" in summary.errors[0]
+    assert digest(warehouse.serving) == before
