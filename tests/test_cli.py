@@ -1,0 +1,41 @@
+"""The tungsten command line as a user runs it (in-process through Typer's runner)."""
+
+import json
+
+from typer.testing import CliRunner
+
+from dagster_project.cli import app
+
+runner = CliRunner()
+
+
+def test_sql_json_and_csv(warehouse):
+    r = runner.invoke(app, ["sql", "SELECT country_iso3, round(share_pct, 1) AS share FROM marts.supply_share "
+                                   "WHERE source_id='usgs_mcs' AND year=2024 ORDER BY rank LIMIT 2", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)[0] == {"country_iso3": "CHN", "share": 81.7}
+    r = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM raw.bgs_wms_production", "-f", "csv"])
+    assert r.exit_code == 0 and r.stdout.splitlines() == ["n", "1301"]
+
+
+def test_sql_is_read_only(warehouse):
+    r = runner.invoke(app, ["sql", "DROP TABLE marts.supply_share"])
+    assert r.exit_code == 1 and "read-only" in r.output.lower()
+
+
+def test_refresh_summary_and_status(warehouse):
+    r = runner.invoke(app, ["refresh"])
+    assert r.exit_code == 0, r.output
+    assert "0 loaded, 11 skipped as unchanged, 0 refused" in r.stdout
+    assert "marts up to date" in r.stdout
+    r = runner.invoke(app, ["status"])
+    assert r.exit_code == 0 and "usgs_mcs_world" in r.stdout and "MCS2026" in r.stdout
+
+
+def test_ingest_refusal_exits_nonzero(warehouse, tmp_path):
+    bad = tmp_path / "mcs2023-tungs_world.csv"
+    bad.write_text("Source,Country,Type,Prod_t_2021\nMCS2023,China,\"Mine production, contained tungsten\",seventy\n")
+    r = runner.invoke(app, ["ingest", "usgs", str(bad)])
+    assert r.exit_code == 1
+    assert "mcs2023-tungs_world.csv, line 2, field 'Prod_t_2021'" in r.output
+    assert "serving file is unchanged" in r.output

@@ -1,0 +1,70 @@
+"""Mart values checked against the figures and against independent recomputation."""
+
+import pytest
+
+
+def test_supply_share_uses_one_edition_per_year(serving_con):
+    # 2021: MCS2023 is the latest edition covering 2021; North Korea (listed only in MCS2022)
+    # must not be pulled in beside MCS2023's "Other countries".
+    rows = serving_con.execute(
+        "SELECT DISTINCT vintage FROM marts.supply_share WHERE source_id = 'usgs_mcs' AND year = 2021").fetchall()
+    assert rows == [("MCS2023",)]
+    assert serving_con.execute(
+        "SELECT count(*) FROM marts.supply_share WHERE source_id='usgs_mcs' AND year=2021 AND country_iso3='PRK'").fetchone()[0] == 0
+
+
+def test_concentration_recomputed(serving_con):
+    shares = serving_con.execute(
+        "SELECT production_t_w, world_production_t_w, country_iso3 FROM marts.supply_share WHERE source_id='usgs_mcs' AND year=2024"
+    ).fetchall()
+    world = shares[0][1]
+    hhi = sum((100 * p / world) ** 2 for p, _, _ in shares)
+    top3 = sum(sorted((100 * p / world for p, _, _ in shares), reverse=True)[:3])
+    row = serving_con.execute(
+        "SELECT world_production_t_w, china_production_t_w, china_share_pct, top3_share_pct, hhi, producer_count "
+        "FROM marts.supply_concentration WHERE source_id='usgs_mcs' AND year=2024").fetchone()
+    assert row[0] == 82_000 and row[1] == 67_000
+    assert row[2] == pytest.approx(81.707, abs=1e-3)
+    assert row[3] == pytest.approx(top3)
+    assert row[4] == pytest.approx(hhi)
+    assert row[5] == sum(1 for p, _, _ in shares if p > 0)
+
+
+def test_bgs_world_is_sum_of_countries(serving_con):
+    row = serving_con.execute(
+        "SELECT world_production_t_w, china_share_pct FROM marts.supply_concentration WHERE source_id='bgs_wms' AND year=2023").fetchone()
+    assert row[0] == 82_338
+    assert row[1] == pytest.approx(100 * 66_000 / 82_338)
+    assert serving_con.execute("SELECT min(year) FROM marts.supply_share WHERE source_id='bgs_wms'").fetchone()[0] == 1971
+
+
+def test_reserves_mart(serving_con):
+    china = serving_con.execute(
+        "SELECT reserves_t_w, share_pct, production_t_w, production_year, reserves_to_production_years "
+        "FROM marts.reserves WHERE vintage='MCS2025' AND country_iso3='CHN'").fetchone()
+    assert china[0] == 2_400_000 and china[2] == 67_000 and china[3] == 2024
+    assert china[1] == pytest.approx(100 * 2_400_000 / 4_600_000)
+    assert china[4] == pytest.approx(2_400_000 / 67_000)
+    us = serving_con.execute("SELECT reserves_t_w, qualifier FROM marts.reserves WHERE vintage='MCS2026' AND country_iso3='USA'").fetchone()
+    assert us == (None, "not_available")
+    aggregates = serving_con.execute(
+        "SELECT count(*) FROM marts.reserves WHERE is_aggregate AND country_iso3 IS NOT NULL").fetchone()[0]
+    assert aggregates == 0
+    assert serving_con.execute("SELECT DISTINCT vintage FROM marts.reserves WHERE is_latest_vintage").fetchall() == [("MCS2026",)]
+
+
+def test_source_comparison(serving_con):
+    vnm = serving_con.execute(
+        "SELECT usgs_t_w, bgs_t_w, difference_pct, usgs_vintage FROM marts.production_source_comparison "
+        "WHERE country_iso3='VNM' AND year=2023").fetchone()
+    assert vnm[0] == 3_500 and vnm[1] == 5_817 and vnm[3] == "MCS2025"
+    assert vnm[2] == pytest.approx(100 * (3_500 - 5_817) / 5_817)
+    years = serving_con.execute("SELECT min(year), max(year) FROM marts.production_source_comparison").fetchone()
+    assert years == (2020, 2023)  # USGS editions loaded cover 2020-2025, BGS ends 2023
+
+
+def test_mart_columns_are_documented(serving_con):
+    undocumented = serving_con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name='marts' AND (comment IS NULL OR comment='')"
+    ).fetchall()
+    assert undocumented == []
