@@ -132,3 +132,30 @@ def test_hand_edited_snapshot_is_refused(warehouse, tmp_path, monkeypatch):
     summary = refresh(current())
     assert not summary.ok and "does not match the manifest" in summary.errors[0]
     assert digest(warehouse.serving) == before
+
+
+def test_duckdb_1x_client_opens_the_serving_file(built_warehouse, tmp_path):
+    """Open the serving file with a real DuckDB 1.x client, installed into a scratch folder."""
+    import subprocess
+    import sys
+
+    import shutil
+
+    from conftest import PROJECT
+
+    target = tmp_path / "duckdb1"
+    uv = PROJECT / ".tools" / "bin" / "uv"
+    uv = str(uv) if uv.exists() else shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv (installed by bin/bootstrap) is not available")
+    pip = subprocess.run([uv, "pip", "install", "-q", "--python", sys.executable, "--target", str(target), "duckdb==1.4.4"],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        pytest.skip(f"could not install duckdb 1.4.4 from the package index: {pip.stderr[-300:]}")
+    path = built_warehouse / "serving" / "tungsten.duckdb"
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import duckdb; assert duckdb.__version__.startswith('1.'); "
+            "c = duckdb.connect(sys.argv[2], read_only=True); "
+            "print(c.execute(\"SELECT count(*) FROM marts.supply_share WHERE country_iso3 = 'CHN'\").fetchone()[0])")
+    out = subprocess.run([sys.executable, "-c", code, str(target), str(path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) > 50
