@@ -14,6 +14,9 @@ PARSERS: dict[str, Callable[..., ParsedFile]] = {
     "bgs": parse_bgs,
 }
 
+# CLI source name -> source_id of the rows its parser emits.
+SOURCE_IDS: dict[str, str] = {"usgs": "usgs_mcs", "bgs": "bgs_wms"}
+
 # (source_id, dataset) -> raw table name; one raw table, one Dagster asset, one GX suite each.
 RAW_TABLES: dict[tuple[str, str], str] = {
     ("usgs_mcs", "world"): "usgs_mcs_world",
@@ -37,7 +40,7 @@ def dataset_of(table: str) -> tuple[str, str]:
     raise KeyError(f"unknown raw table {table!r}")
 
 
-def parse_file(source: str, path: str | Path, *, vintage: str | None = None) -> ParsedFile:
+def parse_file(source: str, path: str | Path, *, vintage: str | None = None, data: bytes | None = None) -> ParsedFile:
     if source not in PARSERS:
         raise KeyError(f"unknown source {source!r}; known: {sorted(PARSERS)}")
-    return PARSERS[source](path, vintage=vintage)
+    return PARSERS[source](path, vintage=vintage, data=data)

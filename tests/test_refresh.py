@@ -103,6 +103,9 @@ def test_wrong_header_is_refused_before_loading(warehouse, tmp_path):
     with pytest.raises(ParseError, match="Reserves_kt"):
         ingest_file(warehouse, "usgs", p)
     assert digest(warehouse.serving) == before
+    failed = q(warehouse.build, "SELECT file_name, status, message FROM meta.loads WHERE status = 'failed'")
+    assert failed[0][:2] == ("mcs2024-tungs_world.csv", "failed") and "Reserves_kt" in failed[0][2]
+    assert list(warehouse.landing.rglob("mcs2024-tungs_world.csv"))[0].read_bytes() == p.read_bytes()
 
 
 def test_user_file_loads_and_is_kept_over_the_snapshot(warehouse, tmp_path):

@@ -180,3 +180,21 @@ def test_other_editions_layout_by_pattern(tmp_path):
     w = parse_usgs(write(tmp_path, "mcs2021-tungs_world.csv", text)).frames["world"]
     assert fig(w, "China", 2020, "reserves")["value_t_w"] == 1_900_000
     assert fig(w, "China", 2020, "mine_production")["is_estimate"]
+
+
+def test_row_cut_short_is_refused(tmp_path):
+    text = (USGS / "MCS2025_World_Data.csv").read_text(encoding="utf-8-sig")
+    cut = text[: text.index("Tungsten ,World total (rounded)")] + 'Tungsten ,World total (rounded),"Mine production, tungsten content",metric tons,79500,81\r\n'
+    p = write(tmp_path, "MCS2025_World_Data.csv", cut)
+    with pytest.raises(ParseError, match="cut short") as exc:
+        parse_usgs(p)
+    assert exc.value.line == 1185
+
+
+def test_other_commodities_in_all_commodity_files_are_ignored(tmp_path):
+    long_text = (USGS / "MCS2026_Commodities_Data_TUNGSTEN_rows.csv").read_bytes().decode("cp1252")
+    extra = 'ZINC,World Mine Production and Reserves,Zinc,China,Production,Smelter production,metric tons,2025,"6,900,000",,Yes,\n'
+    p = tmp_path / "MCS2026_Commodities_Data.csv"
+    p.write_bytes((long_text + extra).encode("cp1252"))
+    frames = parse_usgs(p).frames
+    assert frames["world"].height == 42 and frames["salient"].height == 70

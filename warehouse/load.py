@@ -134,6 +134,17 @@ def load_file(con: duckdb.DuckDBPyConnection, requests: list[LoadRequest], *, la
     return results
 
 
+def record_unreadable(con: duckdb.DuckDBPyConnection, *, landing_dir: Path, source_id: str, file_name: str,
+                      sha256: str, message: str) -> LoadResult:
+    """A file its parser refused: the attempt goes into meta.loads with a report beside the landed file."""
+    lid = new_load_id()
+    report = landing.write_report(landing_dir, source_id, sha256, lid, {"file": file_name, "success": False, "parse_error": message})
+    result = LoadResult(f"{source_id} (not parsed)", "", file_name, "failed", 0, lid, message=message, report_path=str(report))
+    req = LoadRequest(result.raw_table, source_id, None, "", pl.DataFrame(), file_name, sha256)
+    _insert_load(con, req, result, dt.datetime.now(dt.UTC))
+    return result
+
+
 def _insert_load(con, req: LoadRequest, r: LoadResult, started: dt.datetime) -> None:
     con.execute(
         "INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -29,6 +29,7 @@ from warehouse.load import (
     load_file,
     new_load_id,
     record_skip,
+    record_unreadable,
 )
 from warehouse.paths import Paths
 from warehouse.publish import publish, served_fingerprints
@@ -180,15 +181,28 @@ def refresh(paths: Paths, progress: Progress = lambda _m: None, *, force: bool =
 
 def ingest_file(paths: Paths, source: str, file: Path, progress: Progress = lambda _m: None, *, vintage: str | None = None) -> RefreshSummary:
     """Load one publisher file the user downloaded, then rebuild the marts and publish."""
-    from ingest.registry import parse_file, raw_table
+    from ingest.errors import ParseError
+    from ingest.provenance import sha256_bytes
+    from ingest.registry import SOURCE_IDS, parse_file, raw_table
     from ingest.snapshot import provenance_for
 
     t0 = time.perf_counter()
     summary = RefreshSummary()
     file = Path(file)
     with writer_lock(paths):
-        parsed = parse_file(source, file, vintage=vintage)  # ParseError propagates with file, line, field
-        landed = landing.store(paths.landing, parsed.source_id, parsed.sha256, file)
+        data = file.read_bytes()
+        sha = sha256_bytes(data)
+        landed = landing.store(paths.landing, SOURCE_IDS[source], sha, file)
+        try:
+            parsed = parse_file(source, file, vintage=vintage, data=data)
+        except ParseError as exc:
+            con = _connect(paths)
+            try:
+                record_unreadable(con, landing_dir=paths.landing, source_id=SOURCE_IDS[source], file_name=file.name,
+                                  sha256=sha, message=str(exc))
+            finally:
+                con.close()
+            raise
         prov = {**provenance_for(parsed.source_id, parsed.vintage), "date_accessed": dt.date.today().isoformat()}
         original = {"file_name": file.name, "sha256": parsed.sha256, "bytes": file.stat().st_size,
                     "encoding": parsed.encoding, "format": parsed.format}

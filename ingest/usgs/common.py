@@ -48,3 +48,21 @@ def edition_year(vintage: str) -> int:
 
 def is_blank(fields: list[str]) -> bool:
     return not any(f.strip() for f in fields)
+
+
+def fit_row(fields: list[str], header: list[str], file: str, line: int) -> list[str]:
+    """The row padded to the header's width, or a ParseError if it is cut short or too long.
+
+    Missing fields are accepted only where the header's columns are unnamed (USGS files
+    carry dozens of empty trailing columns); a row missing a named column is a damaged
+    copy, and reading it would silently drop or misplace figures.
+    """
+    n, m = len(fields), len(header)
+    if n < m:
+        if any(h.strip() for h in header[n:]):
+            raise ParseError(file, f"{n} fields but the header has {m} (missing {header[n].strip()!r}...): "
+                             "the row is cut short", line=line)
+        return fields + [""] * (m - n)
+    if n > m and any(f.strip() for f in fields[m:]):
+        raise ParseError(file, f"{n} fields but the header has {m}", line=line)
+    return fields

@@ -16,7 +16,7 @@ from ingest.errors import ParseError
 from ingest.reference import normalize_key, table
 from ingest.tidy import FigureRows
 from ingest.units import unit_code_for
-from ingest.usgs.common import ReadContext, is_blank
+from ingest.usgs.common import ReadContext, fit_row, is_blank
 
 REQUIRED = ["mcs chapter", "section", "country", "statistics_detail", "unit", "year", "value", "notes"]
 _PERIOD = re.compile(r"^(?P<start>\d{4})\s*[-–—]\s*(?P<end>\d{2}|\d{4})$")
@@ -51,8 +51,7 @@ def parse(header: list[str], records, ctx: ReadContext):
     for line, fields in records:
         if is_blank(fields):
             continue
-        if len(fields) != len(header):
-            raise ParseError(ctx.file, f"{len(fields)} fields but the header has {len(header)}", line=line)
+        fields = fit_row(fields, header, ctx.file, line)
         if normalize_key(fields[idx["mcs chapter"]]) != "tungsten":
             continue
         section, detail = fields[idx["section"]], fields[idx["statistics_detail"]]

@@ -11,7 +11,7 @@ from functools import cache
 from ingest.errors import ParseError
 from ingest.reference import normalize_key, table
 from ingest.tidy import FigureRows
-from ingest.usgs.common import ReadContext, is_blank
+from ingest.usgs.common import ReadContext, fit_row, is_blank
 
 DATASET = "salient"
 UNIT_PUBLISHED = {"t_w": "metric tons", "usd_per_mtu_wo3": "dollars per dry metric ton unit", "pct": "percent"}
@@ -41,7 +41,7 @@ def parse(header: list[str], records, ctx: ReadContext):
     for line, fields in records:
         if is_blank(fields):
             continue
-        fields = fields + [""] * (len(header) - len(fields))
+        fields = fit_row(fields, header, ctx.file, line)
         if normalize_key(fields[idx["_commodity"]]) != "tungsten":
             continue
         vintage = ctx.vintage(fields[idx["_vintage"]], line, header[idx["_vintage"]])

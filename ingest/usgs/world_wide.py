@@ -17,7 +17,7 @@ from ingest.errors import ParseError
 from ingest.reference import normalize_key, table
 from ingest.tidy import FigureRows
 from ingest.units import unit_code_for
-from ingest.usgs.common import ReadContext, edition_year, is_blank
+from ingest.usgs.common import ReadContext, edition_year, fit_row, is_blank
 
 DATASET = "world"
 _ALSO_ESTIMATED = re.compile(r"production in (\d{4}) (?:is|was) also estimated", re.IGNORECASE)
@@ -76,10 +76,7 @@ def parse(header: list[str], records, ctx: ReadContext):
     for line, fields in records:
         if is_blank(fields):
             continue
-        if len(fields) < len(header):
-            fields = fields + [""] * (len(header) - len(fields))
-        elif len(fields) > len(header) and any(f.strip() for f in fields[len(header):]):
-            raise ParseError(ctx.file, f"{len(fields)} fields but the header has {len(header)}", line=line)
+        fields = fit_row(fields, header, ctx.file, line)
         get = lambda role: fields[by_role[role].index] if role in by_role else None  # noqa: E731
         commodity = get("commodity")
         if commodity is not None and normalize_key(commodity) != "tungsten":
