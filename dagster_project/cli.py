@@ -153,15 +153,16 @@ def status() -> None:
         raise typer.Exit(1)
     con = duckdb.connect(str(paths.build), read_only=True)
     fresh = con.execute("""
-        SELECT f.raw_table, f.source_id, max(f.vintage) AS latest_edition, count(*) AS editions, sum(f.rows) AS rows,
-               max(l.started_at) AS last_loaded
+        SELECT f.raw_table, f.source_id, max(f.vintage) AS latest_edition, arg_max(f.date_published, f.vintage),
+               count(*) AS editions, sum(f.rows) AS rows, strftime(max(l.started_at), '%Y-%m-%d %H:%M UTC'),
+               date_diff('day', max(l.started_at), now()) AS days_since_load
         FROM meta.source_files f JOIN meta.loads l USING (load_id)
         GROUP BY ALL ORDER BY 1""").fetchall()
     t = Table(title="Sources")
-    for c in ("raw table", "source", "latest edition", "editions", "rows", "last loaded"):
+    for c in ("raw table", "source", "latest edition", "published", "editions", "rows", "last loaded", "days ago"):
         t.add_column(c)
     for r in fresh:
-        t.add_row(*[str(v) for v in r])
+        t.add_row(*["-" if v is None else str(v) for v in r])
     out.print(t)
     loads = con.execute("""
         SELECT started_at, raw_table, vintage, file_name, status, rows, coalesce(left(message, 120), '')
@@ -170,7 +171,7 @@ def status() -> None:
     for c in ("when", "raw table", "edition", "file", "status", "rows", "message"):
         t.add_column(c)
     for r in loads:
-        t.add_row(*[str(v) for v in r])
+        t.add_row(*["-" if v is None else str(v) for v in r])
     out.print(t)
     build = con.execute("SELECT finished_at, status, serving_path FROM meta.builds ORDER BY finished_at DESC LIMIT 1").fetchone()
     if build:

@@ -44,7 +44,7 @@ def csv_records(text: str, file: str) -> Iterator[tuple[int, list[str]]]:
 
     Line numbers count physical lines, so a quoted field spanning lines is located right.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     prev_end = 0
     try:
         for fields in reader:
@@ -52,3 +52,11 @@ def csv_records(text: str, file: str) -> Iterator[tuple[int, list[str]]]:
             prev_end = reader.line_num
     except csv.Error as exc:
         raise ParseError(file, f"malformed CSV: {exc}", line=prev_end + 1) from exc
+
+
+def _delimiter(text: str) -> str:
+    """Comma, unless the header line is plainly semicolon- or tab-separated (a spreadsheet re-save)."""
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > counts[","] else ","

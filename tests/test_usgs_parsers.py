@@ -198,3 +198,18 @@ def test_other_commodities_in_all_commodity_files_are_ignored(tmp_path):
     p.write_bytes((long_text + extra).encode("cp1252"))
     frames = parse_usgs(p).frames
     assert frames["world"].height == 42 and frames["salient"].height == 70
+
+
+def test_semicolon_resave_reads_the_same(tmp_path):
+    """A European-locale spreadsheet re-save: semicolons, cp1252, no BOM."""
+    import csv
+    import io
+
+    src = (USGS / "mcs2023-tungs_world.csv").read_text(encoding="utf-8-sig")
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=";").writerows(csv.reader(io.StringIO(src)))
+    p = tmp_path / "mcs2023-tungs_world.csv"
+    p.write_bytes(buf.getvalue().encode("cp1252"))
+    resaved = parse_usgs(p).frames["world"].drop("source_sha256", "source_file")
+    original = parse_usgs(USGS / "mcs2023-tungs_world.csv").frames["world"].drop("source_sha256", "source_file")
+    assert resaved.equals(original)
