@@ -52,11 +52,11 @@ def _raw_asset(table: str):
                                     description="The table's Great Expectations suite on each file loaded.")],
     )
     def _load(context: AssetExecutionContext):
-        from warehouse.refresh import _connect, load_snapshot, writer_lock
+        from warehouse.refresh import connect_build, load_snapshot, writer_lock
 
         paths = current().ensure()
         with writer_lock(paths):
-            con = _connect(paths)
+            con = connect_build(paths)
             try:
                 results, errors = load_snapshot(paths, con, context.log.info, tables={table})
             finally:
@@ -87,11 +87,11 @@ raw_assets = [_raw_asset(t) for t in RAW_TABLES.values()]
              [AssetSpec(AssetKey(["meta", "sources"]), group_name="reference")])
 def reference(context: AssetExecutionContext):
     """Reference tables (countries, unit factors, metrics) and meta.sources, from ingest/reference."""
-    from warehouse.refresh import _connect, writer_lock
+    from warehouse.refresh import connect_build, writer_lock
 
     paths = current().ensure()
     with writer_lock(paths):
-        con = _connect(paths)
+        con = connect_build(paths)
         try:
             reference_tables.write(con)
         finally:
@@ -121,18 +121,18 @@ def tungsten_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
 )
 def serving_file(context: AssetExecutionContext) -> MaterializeResult:
     from warehouse.publish import publish
-    from warehouse.refresh import _record_build, raw_fingerprint, _connect
+    from warehouse.refresh import record_build, raw_fingerprint, connect_build
     from warehouse import dbt_build
 
     paths = current().ensure()
-    con = _connect(paths)
+    con = connect_build(paths)
     try:
         raw_fp = raw_fingerprint(con)
     finally:
         con.close()
     dbt_fp = dbt_build.fingerprint()
     counts = publish(paths.build, paths.serving, {"raw": raw_fp, "dbt": dbt_fp})
-    _record_build(paths, raw_fp, dbt_fp, "published", str(paths.serving), None)
+    record_build(paths, raw_fp, dbt_fp, "published", str(paths.serving), None)
     return MaterializeResult(metadata={"path": str(paths.serving), "tables": len(counts),
                                        "mart_rows": sum(v for k, v in counts.items() if k.startswith("marts."))})
 

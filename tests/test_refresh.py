@@ -16,7 +16,9 @@ def digest(path):
 
 
 def q(path, sql, params=None):
-    con = duckdb.connect(str(path), read_only=True)
+    # The build file may still be open read-write in this process (dbt-duckdb keeps its
+    # connection after an in-process dbt run); DuckDB then refuses a read-only second config.
+    con = duckdb.connect(str(path), read_only=path.name != "build.duckdb")
     try:
         return con.execute(sql, params or []).fetchall()
     finally:
@@ -162,3 +164,22 @@ def test_duckdb_1x_client_opens_the_serving_file(built_warehouse, tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(target), str(path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) > 50
+
+
+def test_failing_dbt_test_blocks_publishing(warehouse):
+    """A row that passes the raw gate but breaks a mart's dbt test (China listed twice under
+    two spellings) stops the build: the serving file keeps its bytes and the build is recorded failed."""
+    from warehouse.refresh import RefreshError
+
+    con = duckdb.connect(str(warehouse.build))
+    con.execute("""
+        INSERT INTO raw.usgs_mcs_world
+        SELECT * REPLACE ('People''s Republic of China' AS country_published)
+        FROM raw.usgs_mcs_world WHERE vintage = 'MCS2026' AND country_iso3 = 'CHN' AND year = 2024 AND metric = 'mine_production'
+    """)
+    con.close()
+    before = digest(warehouse.serving)
+    with pytest.raises(RefreshError, match="unique_combination_int_production_by_edition_year"):
+        refresh(warehouse, force=True)
+    assert digest(warehouse.serving) == before
+    assert q(warehouse.build, "SELECT status FROM meta.builds ORDER BY finished_at DESC LIMIT 1") == [("failed",)]

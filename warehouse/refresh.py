@@ -73,7 +73,7 @@ def writer_lock(paths: Paths) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _connect(paths: Paths) -> duckdb.DuckDBPyConnection:
+def connect_build(paths: Paths) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(paths.build))
     ensure_schema(con)
     return con
@@ -128,7 +128,7 @@ def raw_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
 
 def build_and_publish(paths: Paths, summary: RefreshSummary, progress: Progress, *, force: bool = False) -> None:
     """dbt build then publish, unless nothing the marts depend on changed since the last publish."""
-    con = _connect(paths)
+    con = connect_build(paths)
     try:
         reference_tables.write(con)
         raw_fp, dbt_fp = raw_fingerprint(con), dbt_build.fingerprint()
@@ -143,17 +143,17 @@ def build_and_publish(paths: Paths, summary: RefreshSummary, progress: Progress,
     summary.built = True
     summary.dbt_models, summary.dbt_tests = outcome.models, outcome.tests
     if not outcome.success:
-        _record_build(paths, raw_fp, dbt_fp, "failed", None, "; ".join(outcome.failures))
+        record_build(paths, raw_fp, dbt_fp, "failed", None, "; ".join(outcome.failures))
         raise RefreshError("dbt build failed, the serving file was not replaced:\n  - " + "\n  - ".join(outcome.failures))
     progress(f"publishing {paths.serving}")
     summary.table_rows = publish(paths.build, paths.serving, {"raw": raw_fp, "dbt": dbt_fp})
     summary.published = True
     summary.serving_path = paths.serving
-    _record_build(paths, raw_fp, dbt_fp, "published", str(paths.serving), None)
+    record_build(paths, raw_fp, dbt_fp, "published", str(paths.serving), None)
 
 
-def _record_build(paths: Paths, raw_fp: str, dbt_fp: str, status: str, serving: str | None, message: str | None) -> None:
-    con = _connect(paths)
+def record_build(paths: Paths, raw_fp: str, dbt_fp: str, status: str, serving: str | None, message: str | None) -> None:
+    con = connect_build(paths)
     try:
         con.execute("INSERT INTO meta.builds VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [new_load_id(), dt.datetime.now(dt.UTC), raw_fp, dbt_fp, status, serving, message])
@@ -166,7 +166,7 @@ def refresh(paths: Paths, progress: Progress = lambda _m: None, *, force: bool =
     t0 = time.perf_counter()
     summary = RefreshSummary()
     with writer_lock(paths):
-        con = _connect(paths)
+        con = connect_build(paths)
         try:
             summary.loads, summary.errors = load_snapshot(paths, con, progress)
         finally:
@@ -196,7 +196,7 @@ def ingest_file(paths: Paths, source: str, file: Path, progress: Progress = lamb
         try:
             parsed = parse_file(source, file, vintage=vintage, data=data)
         except ParseError as exc:
-            con = _connect(paths)
+            con = connect_build(paths)
             try:
                 record_unreadable(con, landing_dir=paths.landing, source_id=SOURCE_IDS[source], file_name=file.name,
                                   sha256=sha, message=str(exc))
@@ -211,7 +211,7 @@ def ingest_file(paths: Paths, source: str, file: Path, progress: Progress = lamb
                         parsed.sha256, {"original": original, "provenance": prov, "origin": "user"})
             for ds, frame in parsed.frames.items()
         ]
-        con = _connect(paths)
+        con = connect_build(paths)
         try:
             if all(is_current(con, r.raw_table, r.sha256) for r in requests):
                 summary.loads = [record_skip(con, r) for r in requests]
