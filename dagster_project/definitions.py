@@ -32,8 +32,7 @@ from dagster import (
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.manifest import ensure_manifest
-from ingest.registry import RAW_TABLES
-from warehouse import reference_tables
+from warehouse import reference_tables, tables
 from warehouse.dbt_build import dbt_env
 from warehouse.paths import DBT_PROJECT_DIR, current
 
@@ -80,7 +79,7 @@ def _raw_asset(table: str):
     return _load
 
 
-raw_assets = [_raw_asset(t) for t in RAW_TABLES.values()]
+raw_assets = [_raw_asset(t) for t in tables.REGISTRY]
 
 
 @multi_asset(specs=[AssetSpec(AssetKey(["ref", t]), group_name="reference") for t in REF_TABLES] +

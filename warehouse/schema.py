@@ -1,7 +1,7 @@
-"""DDL of the build file: raw.* (one table per source dataset), meta.*, ref.*.
+"""DDL of the build file: raw.* (one table per entry of warehouse.tables), meta.*, ref.*.
 
-Raw tables take ingest's tidy schema plus the load that wrote each row, so every raw row
-knows its file (sha256), line and load attempt.
+Raw tables take their registered schema plus the load that wrote each row, so every raw
+row knows its file (sha256), line and load attempt.
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from ingest.registry import RAW_TABLES
-from ingest.tidy import TIDY_SCHEMA
+from warehouse.tables import REGISTRY
 
 DUCK_TYPES = {pl.String: "VARCHAR", pl.Boolean: "BOOLEAN", pl.Int32: "INTEGER", pl.Float64: "DOUBLE", pl.Int64: "BIGINT"}
 
@@ -77,14 +76,14 @@ CREATE TABLE IF NOT EXISTS meta.builds (
 """
 
 
-def raw_columns() -> dict[str, str]:
-    cols = {name: DUCK_TYPES[dtype] for name, dtype in TIDY_SCHEMA.items()}
+def raw_columns(schema: dict[str, pl.DataType]) -> dict[str, str]:
+    cols = {name: DUCK_TYPES[dtype] for name, dtype in schema.items()}
     cols["load_id"] = "VARCHAR"
     return cols
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(META_DDL)
-    cols = ", ".join(f"{name} {typ}" for name, typ in raw_columns().items())
-    for table in RAW_TABLES.values():
-        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({cols})")
+    for table in REGISTRY.values():
+        cols = ", ".join(f'"{name}" {typ}' for name, typ in raw_columns(table.schema).items())
+        con.execute(f'CREATE TABLE IF NOT EXISTS raw."{table.name}" ({cols})')

@@ -1,4 +1,4 @@
-"""Great Expectations suites, one per raw table, and the audit columns they read.
+"""Great Expectations suites of the tidy-figure raw tables, and the audit columns they read.
 
 A load is one (raw table, edition) frame, so edition-dependent bounds (the years an
 edition may cover) are constants of the suite built for that frame. Cross-row rules (the
@@ -16,18 +16,12 @@ import polars as pl
 
 from ingest.countries import valid_iso3
 from ingest.reference import table
+from ingest.registry import dataset_of
 from ingest.tidy import KEY_COLUMNS, QUALIFIERS
 from ingest.units import known_units
 
 AUDIT_WORLD_EXCESS = "audit_parts_over_world_total"
 
-# Raw table -> the units its figures may carry.
-ALLOWED_UNITS = {
-    "usgs_mcs_world": {"t_w"},
-    "usgs_mcs_salient": {"t_w", "usd_per_mtu_wo3", "pct"},
-    "bgs_wms_production": {"t_w"},
-}
-SOURCE_OF = {"usgs_mcs_world": "usgs_mcs", "usgs_mcs_salient": "usgs_mcs", "bgs_wms_production": "bgs_wms"}
 FIRST_BGS_YEAR = 1970
 
 
@@ -38,6 +32,11 @@ def _metrics() -> dict[str, dict[str, str]]:
 
 def dataset_metrics(dataset: str) -> list[str]:
     return sorted(m for m, r in _metrics().items() if dataset in r["dataset"].split("|"))
+
+
+def dataset_units(dataset: str) -> list[str]:
+    """The units the dataset's metrics are published in (reference/metrics.csv)."""
+    return sorted({r["unit_code"] for m, r in _metrics().items() if dataset in r["dataset"].split("|")})
 
 
 def signed_metrics() -> list[str]:
@@ -84,19 +83,19 @@ def add_audit_columns(frame: pl.DataFrame) -> pl.DataFrame:
     ).drop("_row", "_parts")
 
 
-def expectation_specs(raw_table: str, vintage: str, dataset: str) -> list[tuple[str, dict]]:
-    """(GX expectation class name, kwargs) for one raw table and edition."""
+def figure_expectations(raw_table: str, vintage: str, dataset: str) -> list[tuple[str, dict]]:
+    """(GX expectation class name, kwargs) for one load of a tidy-figure raw table."""
     lo, hi = year_range(raw_table, vintage)
     specs: list[tuple[str, dict]] = []
     for col in [*KEY_COLUMNS, "dataset", "source_sha256", "source_line", "unit_code"]:
         specs.append(("ExpectColumnValuesToNotBeNull", {"column": col}))
     specs += [
         ("ExpectCompoundColumnsToBeUnique", {"column_list": KEY_COLUMNS}),
-        ("ExpectColumnValuesToBeInSet", {"column": "source_id", "value_set": [SOURCE_OF[raw_table]]}),
+        ("ExpectColumnValuesToBeInSet", {"column": "source_id", "value_set": [dataset_of(raw_table)[0]]}),
         ("ExpectColumnValuesToBeInSet", {"column": "vintage", "value_set": [vintage]}),
         ("ExpectColumnValuesToBeBetween", {"column": "year", "min_value": lo, "max_value": hi}),
         ("ExpectColumnValuesToBeInSet", {"column": "metric", "value_set": dataset_metrics(dataset)}),
-        ("ExpectColumnValuesToBeInSet", {"column": "unit_code", "value_set": sorted(ALLOWED_UNITS[raw_table] & known_units())}),
+        ("ExpectColumnValuesToBeInSet", {"column": "unit_code", "value_set": sorted(set(dataset_units(dataset)) & known_units())}),
         ("ExpectColumnValuesToBeInSet", {"column": "qualifier", "value_set": list(QUALIFIERS)}),
         ("ExpectColumnValuesToBeBetween", {
             "column": "value", "min_value": 0,

@@ -13,7 +13,7 @@ from functools import cache
 
 import polars as pl
 
-from warehouse.suites import add_audit_columns, expectation_specs
+from warehouse import tables
 
 EXAMPLE_ROWS = 5
 EXAMPLE_COLUMNS = ["source_line", "country_published", "year", "metric", "value_published", "value", "unit_code", "qualifier"]
@@ -66,10 +66,11 @@ def _suite(name: str, specs: list[tuple[str, dict]]):
 
 def validate_frame(frame: pl.DataFrame, raw_table: str, vintage: str, dataset: str) -> Outcome:
     """Validate one load's frame; failures carry example rows by file line."""
-    audited = add_audit_columns(frame)
+    spec = tables.get(raw_table)
+    audited = spec.audit(frame)
     pdf = audited.to_pandas()
     _, batch_definition = _context()
-    suite = _suite(f"{raw_table}__{vintage}", expectation_specs(raw_table, vintage, dataset))
+    suite = _suite(f"{raw_table}__{vintage}", spec.expectations(vintage, dataset))
     batch = batch_definition.get_batch(batch_parameters={"dataframe": pdf})
     result = batch.validate(suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": []})
     failures = []
