@@ -23,6 +23,9 @@ err = Console(stderr=True, soft_wrap=True)
 class Source(str, Enum):
     usgs = "usgs"
     bgs = "bgs"
+    claims = "claims"
+    projects = "projects"
+    icmm = "icmm"
 
 
 class Format(str, Enum):
@@ -91,7 +94,7 @@ def ingest(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="The downloaded publisher file."),
     vintage: str = typer.Option(None, help="Edition code (MCS2026, BGS2023) when the file does not say."),
 ) -> None:
-    """Load one publisher file you downloaded, then rebuild the marts and publish."""
+    """Load one file (a publisher's, or a curated claims/projects file), then rebuild the marts and publish."""
     from ingest.errors import ParseError
     from warehouse.refresh import RefreshError, ingest_file
 

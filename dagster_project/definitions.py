@@ -32,12 +32,14 @@ from dagster import (
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.manifest import ensure_manifest
+from ingest import curated
 from warehouse import reference_tables, tables
+from warehouse.refresh import CURATED_FILES
 from warehouse.dbt_build import dbt_env
 from warehouse.paths import DBT_PROJECT_DIR, current
 
 DBT_MANIFEST = ensure_manifest()
-REF_TABLES = ["countries", "unit_factors", "metrics"]
+REF_TABLES = ["countries", "unit_factors", "metrics", "sponsor_blocs"]
 
 
 def _raw_asset(table: str):
@@ -79,7 +81,43 @@ def _raw_asset(table: str):
     return _load
 
 
-raw_assets = [_raw_asset(t) for t in tables.REGISTRY]
+raw_assets = [_raw_asset(t) for t in tables.REGISTRY if t not in curated.table_schemas()]
+
+
+def _curated_asset(source: str):
+    keys = [AssetKey(["raw", t]) for t in curated.curated_tables_of(source)]
+
+    @multi_asset(
+        name=f"curated_{source}",
+        specs=[AssetSpec(k, group_name="raw", description=f"{k.path[-1]}: from data/curated/{CURATED_FILES[source]}")
+               for k in keys],
+        check_specs=[AssetCheckSpec("gx_suite", asset=k, blocking=True) for k in keys],
+    )
+    def _load(context: AssetExecutionContext):
+        from warehouse.refresh import connect_build, load_one_file, writer_lock
+        from warehouse.load import LoadRefused
+
+        paths = current().ensure()
+        with writer_lock(paths):
+            con = connect_build(paths)
+            try:
+                results = load_one_file(paths, con, source, paths.curated / CURATED_FILES[source], context.log.info,
+                                        origin="curated")
+            except LoadRefused as exc:
+                raise Failure(description=str(exc)) from None
+            finally:
+                con.close()
+        by_table = {r.raw_table: r for r in results}
+        for k in keys:
+            r = by_table[k.path[-1]]
+            yield MaterializeResult(asset_key=k, metadata={"status": r.status, "rows": r.rows})
+            yield AssetCheckResult(asset_key=k, check_name="gx_suite", passed=True,
+                                   metadata={"expectations_evaluated": r.expectations_evaluated})
+
+    return _load
+
+
+curated_assets = [_curated_asset(s) for s in CURATED_FILES]
 
 
 @multi_asset(specs=[AssetSpec(AssetKey(["ref", t]), group_name="reference") for t in REF_TABLES] +
@@ -140,7 +178,7 @@ daily_refresh = define_asset_job("daily_refresh", selection=AssetSelection.all()
                                  description="The daily job: load, validate, build marts, publish.")
 
 defs = Definitions(
-    assets=[*raw_assets, reference, tungsten_dbt, serving_file],
+    assets=[*raw_assets, *curated_assets, reference, tungsten_dbt, serving_file],
     jobs=[daily_refresh],
     schedules=[ScheduleDefinition(name="daily_refresh_0600_utc", job=daily_refresh, cron_schedule="0 6 * * *",
                                   execution_timezone="UTC")],

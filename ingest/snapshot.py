@@ -4,7 +4,8 @@
 project's parsers and writes one tidy CSV per (raw table, edition) under data/snapshot/,
 with manifest.json recording each original's provenance (publisher, edition, DOI, date
 published, licence, sha256 and size of the original bytes). The default daily run loads
-these files; no publisher file is copied into the repository.
+these files; no publisher file is copied into the repository. (The curated claims and
+projects in data/curated/ are the project's own files and are loaded as they are.)
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ import polars as pl
 
 from ingest.provenance import sha256_file
 from ingest.reference import table
-from ingest.registry import parse_file, raw_table
-from ingest.tidy import TIDY_SCHEMA, ParsedFile
+from ingest.registry import TABLE_SCHEMAS, parse_file, raw_table
+from ingest.tidy import ParsedFile
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / "data" / "snapshot"
 MANIFEST = "manifest.json"
-SOURCE_DIRS = {"usgs": "usgs", "bgs": "bgs"}
-FILE_SUFFIXES = {".csv", ".json", ".geojson"}
+SOURCE_DIRS = {"usgs": "usgs", "bgs": "bgs", "icmm": "projects"}
+FILE_SUFFIXES = {".csv", ".json", ".geojson", ".xlsx"}
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,7 @@ class SnapshotFile:
     provenance: dict
 
     def read(self) -> pl.DataFrame:
-        return read_tidy_csv(self.path)
-
-
-def read_tidy_csv(path: Path) -> pl.DataFrame:
-    return pl.read_csv(path, schema=TIDY_SCHEMA)
+        return pl.read_csv(self.path, schema=TABLE_SCHEMAS[self.table])
 
 
 def provenance_for(source_id: str, vintage: str) -> dict:
@@ -66,7 +63,7 @@ def provenance_for(source_id: str, vintage: str) -> dict:
 
 
 def build(source_dir: Path, out_dir: Path = SNAPSHOT_DIR, *, accessed: str | None = None) -> list[dict]:
-    """Parse every publisher file under source_dir/{usgs,bgs} and write the snapshot."""
+    """Parse every publisher file under source_dir/{usgs,bgs,projects} and write the snapshot."""
     accessed = accessed or dt.date.today().isoformat()
     parsed: list[tuple[str, Path, ParsedFile]] = []
     for source, sub in SOURCE_DIRS.items():
@@ -88,7 +85,7 @@ def build(source_dir: Path, out_dir: Path = SNAPSHOT_DIR, *, accessed: str | Non
             seen[key] = path.name
             rel = Path(tbl) / f"{pf.vintage}.csv"
             (out_dir / tbl).mkdir(exist_ok=True)
-            frame.sort("source_line", "source_column").write_csv(out_dir / rel)
+            frame.sort([c for c in ("source_line", "source_column") if c in frame.columns]).write_csv(out_dir / rel)
             entries.append({
                 "path": rel.as_posix(),
                 "table": tbl,

@@ -119,7 +119,7 @@ def load_file(con: duckdb.DuckDBPyConnection, requests: list[LoadRequest], *, la
         for req, lid, o in outcomes:
             frame = req.frame.with_columns(pl.lit(lid).alias("load_id"))
             con.register("incoming_frame", frame)
-            con.execute(f'DELETE FROM raw."{req.raw_table}" WHERE source_id = ? AND vintage = ?', [req.source_id, req.vintage])
+            _delete_scope(con, req)
             con.execute(f'INSERT INTO raw."{req.raw_table}" BY NAME SELECT * FROM incoming_frame')
             con.unregister("incoming_frame")
             _upsert_source_file(con, req, lid)
@@ -145,6 +145,19 @@ def record_unreadable(con: duckdb.DuckDBPyConnection, *, landing_dir: Path, sour
     return result
 
 
+def _delete_scope(con, req: LoadRequest) -> None:
+    """Remove the rows this load replaces: that (source, edition), or the whole table."""
+    from warehouse.tables import get
+
+    scope = get(req.raw_table).scope_columns
+    if not scope:
+        con.execute(f'DELETE FROM raw."{req.raw_table}"')
+        return
+    values = {"source_id": req.source_id, "vintage": req.vintage}
+    where = " AND ".join(f'"{c}" = ?' for c in scope)
+    con.execute(f'DELETE FROM raw."{req.raw_table}" WHERE {where}', [values[c] for c in scope])
+
+
 def _insert_load(con, req: LoadRequest, r: LoadResult, started: dt.datetime) -> None:
     con.execute(
         "INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -157,8 +170,13 @@ def _upsert_source_file(con, req: LoadRequest, load_id: str) -> None:
     m = req.file_meta
     orig = m.get("original", {})
     prov = m.get("provenance", {})
-    con.execute("DELETE FROM meta.source_files WHERE raw_table = ? AND source_id = ? AND vintage = ?",
-                [req.raw_table, req.source_id, req.vintage])
+    from warehouse.tables import get
+
+    if get(req.raw_table).scope_columns:
+        con.execute("DELETE FROM meta.source_files WHERE raw_table = ? AND source_id = ? AND vintage = ?",
+                    [req.raw_table, req.source_id, req.vintage])
+    else:
+        con.execute("DELETE FROM meta.source_files WHERE raw_table = ?", [req.raw_table])
     con.execute(
         "INSERT INTO meta.source_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [req.sha256, req.raw_table, req.source_id, req.vintage, req.file_name, orig.get("file_name"),

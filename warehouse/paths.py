@@ -3,6 +3,7 @@
 TUNGSTEN_HOME          state directory: build file, landing, validation reports (default <repo>/var)
 TUNGSTEN_SERVING_PATH  the serving file SQL users and BI open (default <repo>/warehouse/tungsten.duckdb)
 TUNGSTEN_SNAPSHOT_DIR  the embedded snapshot the default run loads (default <repo>/data/snapshot)
+TUNGSTEN_CURATED_DIR   the curated claims and projects files (default <repo>/data/curated)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Paths:
     home: Path
     serving: Path
     snapshot: Path
+    curated: Path = PROJECT_ROOT / "data" / "curated"
 
     @property
     def build(self) -> Path:
@@ -50,4 +52,5 @@ def current() -> Paths:
     home = Path(os.environ.get("TUNGSTEN_HOME") or PROJECT_ROOT / "var")
     serving = Path(os.environ.get("TUNGSTEN_SERVING_PATH") or PROJECT_ROOT / "warehouse" / "tungsten.duckdb")
     snapshot = Path(os.environ.get("TUNGSTEN_SNAPSHOT_DIR") or PROJECT_ROOT / "data" / "snapshot")
-    return Paths(home.resolve(), serving.resolve(), snapshot.resolve())
+    curated = Path(os.environ.get("TUNGSTEN_CURATED_DIR") or PROJECT_ROOT / "data" / "curated")
+    return Paths(home.resolve(), serving.resolve(), snapshot.resolve(), curated.resolve())

@@ -25,7 +25,9 @@ def frames() -> dict[str, pl.DataFrame]:
     )
     metrics = pl.DataFrame(list(table("metrics"))).with_columns(pl.col("allow_negative") == "true")
     sources = pl.DataFrame(list(table("sources"))).with_columns(pl.col("is_public") == "true")
-    return {"ref.countries": countries, "ref.unit_factors": units, "ref.metrics": metrics, "meta.sources": sources}
+    blocs = pl.DataFrame(list(table("sponsor_blocs")))
+    return {"ref.countries": countries, "ref.unit_factors": units, "ref.metrics": metrics, "ref.sponsor_blocs": blocs,
+            "meta.sources": sources}
 
 
 def _current() -> set[str]:
@@ -38,10 +40,6 @@ def write(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("BEGIN")
     for name, frame in frames().items():
         con.register("ref_frame", frame)
-        if name == "meta.sources":
-            con.execute("DELETE FROM meta.sources")
-            con.execute("INSERT INTO meta.sources BY NAME SELECT * FROM ref_frame")
-        else:
-            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM ref_frame")
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM ref_frame")
         con.unregister("ref_frame")
     con.execute("COMMIT")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.errors import ParseError
 from ingest.snapshot import SnapshotFile, load_manifest
 from warehouse import dbt_build, landing, reference_tables
 from warehouse.load import (
@@ -116,6 +117,65 @@ def load_snapshot(paths: Paths, con: duckdb.DuckDBPyConnection, progress: Progre
     return results, errors
 
 
+CURATED_FILES = {"claims": "claims.csv", "projects": "projects.yml"}
+CURATED_MAIN_TABLE = {"claims": "claims", "projects": "projects"}
+
+
+def load_curated(paths: Paths, con: duckdb.DuckDBPyConnection, progress: Progress) -> tuple[list[LoadResult], list[str]]:
+    """Load the curated claims and projects files (every refresh; unchanged bytes are skipped)."""
+    results, errors = [], []
+    for source, name in CURATED_FILES.items():
+        path = paths.curated / name
+        if not path.exists():
+            errors.append(f"{path}: curated file missing")
+            continue
+        user = con.execute("SELECT file_name FROM meta.source_files WHERE raw_table = ? AND origin = 'user'",
+                           [CURATED_MAIN_TABLE[source]]).fetchone()
+        if user:
+            continue  # a file given to `tungsten ingest` holds these tables until the curated file changes hands
+        try:
+            results += load_one_file(paths, con, source, path, progress, origin="curated")
+        except LoadRefused as exc:
+            results += exc.results
+            errors.append(str(exc))
+        except ParseError as exc:
+            errors.append(str(exc))
+    return results, errors
+
+
+def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, file: Path, progress: Progress, *,
+                  vintage: str | None = None, origin: str = "user") -> list[LoadResult]:
+    """Land, parse, validate and load one file (all its tables or none). Raises ParseError or LoadRefused."""
+    from ingest.provenance import sha256_bytes
+    from ingest.registry import SOURCE_IDS, parse_file, raw_table
+    from ingest.snapshot import provenance_for
+
+    data = file.read_bytes()
+    sha = sha256_bytes(data)
+    landed = landing.store(paths.landing, SOURCE_IDS[source], sha, file)
+    try:
+        parsed = parse_file(source, file, vintage=vintage, data=data)
+    except ParseError as exc:
+        record_unreadable(con, landing_dir=paths.landing, source_id=SOURCE_IDS[source], file_name=file.name,
+                          sha256=sha, message=str(exc))
+        raise
+    try:
+        prov = {**provenance_for(parsed.source_id, parsed.vintage), "date_accessed": dt.date.today().isoformat()}
+    except KeyError:
+        prov = {"date_accessed": dt.date.today().isoformat()}
+    original = {"file_name": file.name, "sha256": parsed.sha256, "bytes": len(data),
+                "encoding": parsed.encoding, "format": parsed.format}
+    requests = [
+        LoadRequest(raw_table(parsed.source_id, ds), parsed.source_id, parsed.vintage, ds, frame, file.name,
+                    parsed.sha256, {"original": original, "provenance": prov, "origin": origin})
+        for ds, frame in parsed.frames.items()
+    ]
+    if all(is_current(con, r.raw_table, r.sha256) for r in requests):
+        return [record_skip(con, r) for r in requests]
+    progress(f"validating and loading {file.name} ({parsed.format}, {parsed.vintage}, {parsed.rows} rows)")
+    return load_file(con, requests, landing_dir=paths.landing, landed_path=landed)
+
+
 def raw_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     rows = con.execute("SELECT raw_table, source_id, vintage, sha256 FROM meta.source_files ORDER BY ALL").fetchall()
     ref = reference_tables.frames()
@@ -169,6 +229,9 @@ def refresh(paths: Paths, progress: Progress = lambda _m: None, *, force: bool =
         con = connect_build(paths)
         try:
             summary.loads, summary.errors = load_snapshot(paths, con, progress)
+            curated_loads, curated_errors = load_curated(paths, con, progress)
+            summary.loads += curated_loads
+            summary.errors += curated_errors
         finally:
             con.close()
         if summary.errors:
@@ -180,48 +243,20 @@ def refresh(paths: Paths, progress: Progress = lambda _m: None, *, force: bool =
 
 
 def ingest_file(paths: Paths, source: str, file: Path, progress: Progress = lambda _m: None, *, vintage: str | None = None) -> RefreshSummary:
-    """Load one publisher file the user downloaded, then rebuild the marts and publish."""
-    from ingest.errors import ParseError
-    from ingest.provenance import sha256_bytes
-    from ingest.registry import SOURCE_IDS, parse_file, raw_table
-    from ingest.snapshot import provenance_for
+    """Load one file the user gives (publisher file or curated file), then rebuild the marts and publish.
 
+    A ParseError propagates (after the attempt is recorded and the file landed); a refusal
+    by the gate is returned in the summary's errors; either way the serving file is unchanged.
+    """
     t0 = time.perf_counter()
     summary = RefreshSummary()
-    file = Path(file)
     with writer_lock(paths):
-        data = file.read_bytes()
-        sha = sha256_bytes(data)
-        landed = landing.store(paths.landing, SOURCE_IDS[source], sha, file)
-        try:
-            parsed = parse_file(source, file, vintage=vintage, data=data)
-        except ParseError as exc:
-            con = connect_build(paths)
-            try:
-                record_unreadable(con, landing_dir=paths.landing, source_id=SOURCE_IDS[source], file_name=file.name,
-                                  sha256=sha, message=str(exc))
-            finally:
-                con.close()
-            raise
-        prov = {**provenance_for(parsed.source_id, parsed.vintage), "date_accessed": dt.date.today().isoformat()}
-        original = {"file_name": file.name, "sha256": parsed.sha256, "bytes": file.stat().st_size,
-                    "encoding": parsed.encoding, "format": parsed.format}
-        requests = [
-            LoadRequest(raw_table(parsed.source_id, ds), parsed.source_id, parsed.vintage, ds, frame, file.name,
-                        parsed.sha256, {"original": original, "provenance": prov, "origin": "user"})
-            for ds, frame in parsed.frames.items()
-        ]
         con = connect_build(paths)
         try:
-            if all(is_current(con, r.raw_table, r.sha256) for r in requests):
-                summary.loads = [record_skip(con, r) for r in requests]
-            else:
-                progress(f"validating and loading {file.name} ({parsed.format}, {parsed.vintage}, {parsed.rows} figures)")
-                try:
-                    summary.loads = load_file(con, requests, landing_dir=paths.landing, landed_path=landed)
-                except LoadRefused as exc:
-                    summary.loads = exc.results
-                    summary.errors.append(str(exc))
+            summary.loads = load_one_file(paths, con, source, Path(file), progress, vintage=vintage, origin="user")
+        except LoadRefused as exc:
+            summary.loads = exc.results
+            summary.errors.append(str(exc))
         finally:
             con.close()
         if not summary.errors:

@@ -19,11 +19,13 @@ CREATE SCHEMA IF NOT EXISTS meta;
 CREATE SCHEMA IF NOT EXISTS ref;
 CREATE TABLE IF NOT EXISTS meta.sources (
     source_id VARCHAR PRIMARY KEY,
+    source_type VARCHAR NOT NULL,     -- statistics | press | analyst | company | government | dataset
     publisher VARCHAR NOT NULL,
     title VARCHAR NOT NULL,
     url VARCHAR,
     licence VARCHAR,
     is_public BOOLEAN NOT NULL,
+    date_published VARCHAR,
     description VARCHAR
 );
 CREATE TABLE IF NOT EXISTS meta.source_files (

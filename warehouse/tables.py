@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ingest.registry import RAW_TABLES
-from ingest.tidy import TIDY_SCHEMA
+from ingest.registry import RAW_TABLES, TABLE_SCHEMAS
 from warehouse import suites
+from warehouse import suites_pipeline as sp
 
 Specs = list[tuple[str, dict]]
 
@@ -29,19 +29,39 @@ class RawTable:
     # frame -> frame with the audit columns the expectations read
     audit: Callable[[pl.DataFrame], pl.DataFrame]
     description: str = ""
+    # Columns whose values a load replaces: () means a load replaces the whole table (the
+    # curated files are complete sets, not editions).
+    scope_columns: tuple[str, ...] = ("source_id", "vintage")
 
 
 def _figure_table(name: str) -> RawTable:
     return RawTable(
         name=name,
-        schema=TIDY_SCHEMA,
+        schema=TABLE_SCHEMAS[name],
         expectations=lambda vintage, dataset: suites.figure_expectations(name, vintage, dataset),
         audit=suites.add_audit_columns,
         description="Tidy published figures, one row per (source, edition, country, year, metric).",
     )
 
 
-REGISTRY: dict[str, RawTable] = {name: _figure_table(name) for name in RAW_TABLES.values()}
+def _table(name: str, expectations, audit, description: str, scope: tuple[str, ...] = ()) -> RawTable:
+    return RawTable(name, TABLE_SCHEMAS[name], expectations, audit, description, scope)
+
+
+REGISTRY: dict[str, RawTable] = {name: _figure_table(name) for name in ("usgs_mcs_world", "usgs_mcs_salient", "bgs_wms_production")}
+REGISTRY.update({t.name: t for t in [
+    _table("claims", sp.claims_expectations, sp.claims_audit, "Curated claims: one row per cited figure."),
+    _table("companies", sp.companies_expectations, sp.with_source_audit, "Companies with home country."),
+    _table("project_groups", sp.groups_expectations, sp.with_source_audit, "Projects developed together."),
+    _table("projects", sp.projects_expectations, sp.with_source_audit, "Tungsten projects."),
+    _table("project_stakes", sp.stakes_expectations, sp.stakes_audit, "Ownership stakes, valid from a date."),
+    _table("project_financing", sp.financing_expectations, sp.with_source_audit, "Financing by instrument and status."),
+    _table("project_figures", sp.figures_expectations, sp.with_source_audit, "Capex, capacity, reserves as quoted."),
+    _table("project_milestones", sp.milestones_expectations, sp.with_source_audit, "Timelines by scenario."),
+    _table("icmm_sites", sp.icmm_expectations, sp.no_audit, "ICMM Global Mining Dataset sites mentioning tungsten.",
+           ("source_id", "vintage")),
+]})
+assert set(REGISTRY) == set(RAW_TABLES.values()), "every raw table of ingest.registry needs an entry here"
 
 
 def get(name: str) -> RawTable:

@@ -1,0 +1,74 @@
+"""ICMM Global Mining Dataset (xlsx, CC BY 4.0): the sites that mention tungsten.
+
+Sheet "External", one row per site: ICMMID, Confidence Factor, Mine Name, Group Names,
+Latitude, Longitude, Asset Type, Country, Primary/Secondary/Other Commodities. A site is
+kept when any commodity column mentions tungsten (or wolfram). Read with fastexcel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from ingest.countries import resolve
+from ingest.errors import ParseError
+from ingest.provenance import sha256_bytes
+from ingest.tidy import ParsedFile
+
+SOURCE_ID = "icmm_gmd"
+SHEET = "External"
+COLUMNS = {
+    "ICMMID": "icmm_id", "Confidence Factor": "icmm_confidence", "Mine Name": "site_name", "Group Names": "group_names",
+    "Latitude": "latitude", "Longitude": "longitude", "Asset Type": "asset_type", "Country": "country_published",
+    "Primary Commodity": "primary_commodity", "Secondary Commodity": "secondary_commodity",
+    "Other Commodities": "other_commodities",
+}
+SCHEMA = {
+    "icmm_id": pl.String, "icmm_confidence": pl.String, "site_name": pl.String, "group_names": pl.String,
+    "latitude": pl.Float64, "longitude": pl.Float64, "asset_type": pl.String, "country_published": pl.String,
+    "country_iso3": pl.String, "primary_commodity": pl.String, "secondary_commodity": pl.String,
+    "other_commodities": pl.String, "source_id": pl.String, "vintage": pl.String, "source_file": pl.String,
+    "source_sha256": pl.String, "source_line": pl.Int32,
+}
+TUNGSTEN_WORDS = ("tungsten", "wolfram", "scheelite")
+
+
+def parse_icmm(path: str | Path, *, vintage: str | None = None, data: bytes | None = None) -> ParsedFile:
+    import fastexcel
+
+    path = Path(path)
+    data = path.read_bytes() if data is None else data
+    sha = sha256_bytes(data)
+    try:
+        reader = fastexcel.read_excel(data)
+    except Exception as exc:  # noqa: BLE001 - fastexcel raises its own error types
+        raise ParseError(path.name, f"not a readable xlsx workbook: {exc}") from exc
+    if SHEET not in reader.sheet_names:
+        raise ParseError(path.name, f"no sheet {SHEET!r} (sheets: {reader.sheet_names}); expected the ICMM Global Mining Dataset")
+    sheet = reader.load_sheet_by_name(SHEET, dtypes="string")
+    raw = sheet.to_polars()
+    raw = raw.rename({c: c.strip() for c in raw.columns})
+    missing = [c for c in COLUMNS if c not in raw.columns]
+    if missing:
+        raise ParseError(path.name, f"sheet {SHEET!r} lacks columns {missing}", line=1)
+    df = raw.select(list(COLUMNS)).rename(COLUMNS).with_row_index("source_line", offset=2)
+    commodities = pl.concat_str(["primary_commodity", "secondary_commodity", "other_commodities"], separator=";",
+                                ignore_nulls=True).str.to_lowercase()
+    df = df.filter(pl.any_horizontal([commodities.str.contains(w) for w in TUNGSTEN_WORDS]))
+    bad = df.filter(pl.col("latitude").is_not_null() & pl.col("latitude").cast(pl.Float64, strict=False).is_null())
+    if bad.height:
+        raise ParseError(path.name, f"latitude {bad['latitude'][0]!r} is not a number", line=int(bad["source_line"][0]), field="Latitude")
+    df = df.with_columns(
+        pl.col("latitude").cast(pl.Float64, strict=False),
+        pl.col("longitude").cast(pl.Float64, strict=False),
+        pl.col("country_published").map_elements(lambda n: resolve(n).iso3, return_dtype=pl.String).alias("country_iso3"),
+        pl.lit(SOURCE_ID).alias("source_id"),
+        pl.lit(vintage or "2025-09-V1").alias("vintage"),
+        pl.lit(path.name).alias("source_file"),
+        pl.lit(sha).alias("source_sha256"),
+        pl.col("source_line").cast(pl.Int32),
+    ).select(list(SCHEMA))
+    if df.height == 0:
+        raise ParseError(path.name, "no site mentions tungsten")
+    return ParsedFile(SOURCE_ID, vintage or "2025-09-V1", path.name, sha, "xlsx", "icmm_xlsx", {"icmm_sites": df})
