@@ -52,7 +52,7 @@ def _print_summary(summary) -> None:
     loaded = sum(1 for r in summary.loads if r.status == "passed")
     skipped = sum(1 for r in summary.loads if r.status == "skipped")
     failed = sum(1 for r in summary.loads if r.status == "failed")
-    out.print(f"files: {loaded} loaded, {skipped} skipped as unchanged, {failed} refused")
+    out.print(f"loads (one per file and raw table): {loaded} loaded, {skipped} skipped as unchanged, {failed} refused")
     if summary.built:
         out.print(f"dbt: {summary.dbt_models} models built, {summary.dbt_tests} tests passed")
         marts = sorted(k for k in summary.table_rows if k.startswith("marts."))

@@ -26,7 +26,7 @@ def test_sql_is_read_only(warehouse):
 def test_refresh_summary_and_status(warehouse):
     r = runner.invoke(app, ["refresh"])
     assert r.exit_code == 0, r.output
-    assert "0 loaded, 11 skipped as unchanged, 0 refused" in r.stdout
+    assert "0 loaded, 20 skipped as unchanged, 0 refused" in r.stdout
     assert "marts up to date" in r.stdout
     r = runner.invoke(app, ["status"])
     assert r.exit_code == 0 and "usgs_mcs_world" in r.stdout and "MCS2026" in r.stdout
@@ -39,3 +39,13 @@ def test_ingest_refusal_exits_nonzero(warehouse, tmp_path):
     assert r.exit_code == 1
     assert "mcs2023-tungs_world.csv, line 2, field 'Prod_t_2021'" in r.output
     assert "serving file is unchanged" in r.output
+
+
+def test_ingest_icmm_real_workbook(warehouse):
+    from conftest import REAL
+
+    r = runner.invoke(app, ["ingest", "icmm", str(REAL / "projects" / "ICMM_global-mining-dataset_2025-09_V1.xlsx")])
+    assert r.exit_code == 0, r.output
+    assert "icmm_sites" in r.stdout and "161" in r.stdout
+    r = runner.invoke(app, ["sql", "SELECT count(*) AS n, count(DISTINCT source_file) AS files FROM raw.icmm_sites", "-f", "csv"])
+    assert r.stdout.splitlines()[1] == "161,1"

@@ -82,7 +82,7 @@ def claims_expectations(vintage: str, dataset: str):
         _in_set("unit", CLAIM_UNITS), _in_set("qualifier", CLAIM_QUALIFIERS), _in_set("subject_type", SUBJECT_TYPES),
         _true("audit_not_dated_after_source"), _true("audit_observed_not_after_publication"),
         _true("audit_has_value"), _true("audit_range_ordered"), _true("audit_rule_known"),
-        ("ExpectColumnValuesToMatchRegex", {"column": "date_published", "regex": r"^\d{4}(-\d{2}(-\d{2})?)?$"}),
+        ("ExpectColumnValuesToMatchRegex", {"column": "date_published", "regex": r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$"}),
     ]
 
 

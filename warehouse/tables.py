@@ -32,6 +32,9 @@ class RawTable:
     # Columns whose values a load replaces: () means a load replaces the whole table (the
     # curated files are complete sets, not editions).
     scope_columns: tuple[str, ...] = ("source_id", "vintage")
+    # Columns shown for each example row of a failed expectation (with the failing column).
+    example_columns: tuple[str, ...] = ("source_line", "country_published", "year", "metric", "value_published", "value",
+                                        "unit_code", "qualifier")
 
 
 def _figure_table(name: str) -> RawTable:
@@ -44,13 +47,19 @@ def _figure_table(name: str) -> RawTable:
     )
 
 
-def _table(name: str, expectations, audit, description: str, scope: tuple[str, ...] = ()) -> RawTable:
-    return RawTable(name, TABLE_SCHEMAS[name], expectations, audit, description, scope)
+def _table(name: str, expectations, audit, description: str, scope: tuple[str, ...] = (),
+           examples: tuple[str, ...] | None = None) -> RawTable:
+    if examples is None:
+        key = next(iter(TABLE_SCHEMAS[name]))
+        examples = ("source_item", key, "project_id", "group_id", "company_id")
+    return RawTable(name, TABLE_SCHEMAS[name], expectations, audit, description, scope, examples)
 
 
 REGISTRY: dict[str, RawTable] = {name: _figure_table(name) for name in ("usgs_mcs_world", "usgs_mcs_salient", "bgs_wms_production")}
 REGISTRY.update({t.name: t for t in [
-    _table("claims", sp.claims_expectations, sp.claims_audit, "Curated claims: one row per cited figure."),
+    _table("claims", sp.claims_expectations, sp.claims_audit, "Curated claims: one row per cited figure.",
+           examples=("source_line", "claim_id", "subject", "metric", "period", "value", "unit", "basis", "source_id",
+                     "date_published")),
     _table("companies", sp.companies_expectations, sp.with_source_audit, "Companies with home country."),
     _table("project_groups", sp.groups_expectations, sp.with_source_audit, "Projects developed together."),
     _table("projects", sp.projects_expectations, sp.with_source_audit, "Tungsten projects."),
@@ -59,7 +68,7 @@ REGISTRY.update({t.name: t for t in [
     _table("project_figures", sp.figures_expectations, sp.with_source_audit, "Capex, capacity, reserves as quoted."),
     _table("project_milestones", sp.milestones_expectations, sp.with_source_audit, "Timelines by scenario."),
     _table("icmm_sites", sp.icmm_expectations, sp.no_audit, "ICMM Global Mining Dataset sites mentioning tungsten.",
-           ("source_id", "vintage")),
+           ("source_id", "vintage"), ("source_line", "icmm_id", "site_name", "country_published")),
 ]})
 assert set(REGISTRY) == set(RAW_TABLES.values()), "every raw table of ingest.registry needs an entry here"
 

@@ -16,7 +16,6 @@ import polars as pl
 from warehouse import tables
 
 EXAMPLE_ROWS = 5
-EXAMPLE_COLUMNS = ["source_line", "country_published", "year", "metric", "value_published", "value", "unit_code", "qualifier"]
 
 
 @dataclass
@@ -84,7 +83,7 @@ def validate_frame(frame: pl.DataFrame, raw_table: str, vintage: str, dataset: s
         examples = []
         for i in idx[:EXAMPLE_ROWS]:
             row = audited.row(int(i), named=True)
-            ex = {k: row.get(k) for k in EXAMPLE_COLUMNS}
+            ex = {k: row.get(k) for k in spec.example_columns if k in row}
             if column and column in row and column not in ex:
                 ex[column] = row[column]
             examples.append(ex)
