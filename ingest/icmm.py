@@ -2,7 +2,10 @@
 
 Sheet "External", one row per site: ICMMID, Confidence Factor, Mine Name, Group Names,
 Latitude, Longitude, Asset Type, Country, Primary/Secondary/Other Commodities. A site is
-kept when any commodity column mentions tungsten (or wolfram). Read with fastexcel.
+kept when a commodity column, or its name or group names, mentions tungsten (or wolfram,
+scheelite): ICMM lists some known tungsten mines (Mount Pleasant Tungsten Mine, Beralt Tin
+and Wolfram) under other commodities only. `tungsten_mentioned_in` says which. Read with
+fastexcel.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ SCHEMA = {
     "icmm_id": pl.String, "icmm_confidence": pl.String, "site_name": pl.String, "group_names": pl.String,
     "latitude": pl.Float64, "longitude": pl.Float64, "asset_type": pl.String, "country_published": pl.String,
     "country_iso3": pl.String, "primary_commodity": pl.String, "secondary_commodity": pl.String,
-    "other_commodities": pl.String, "source_id": pl.String, "vintage": pl.String, "source_file": pl.String,
+    "other_commodities": pl.String, "tungsten_mentioned_in": pl.String, "source_id": pl.String, "vintage": pl.String, "source_file": pl.String,
     "source_sha256": pl.String, "source_line": pl.Int32,
 }
 TUNGSTEN_WORDS = ("tungsten", "wolfram", "scheelite")
@@ -55,7 +58,13 @@ def parse_icmm(path: str | Path, *, vintage: str | None = None, data: bytes | No
     df = raw.select(list(COLUMNS)).rename(COLUMNS).with_row_index("source_line", offset=2)
     commodities = pl.concat_str(["primary_commodity", "secondary_commodity", "other_commodities"], separator=";",
                                 ignore_nulls=True).str.to_lowercase()
-    df = df.filter(pl.any_horizontal([commodities.str.contains(w) for w in TUNGSTEN_WORDS]))
+    names = pl.concat_str(["site_name", "group_names"], separator=";", ignore_nulls=True).str.to_lowercase()
+    pattern = "|".join(TUNGSTEN_WORDS)
+    df = df.with_columns(
+        pl.when(commodities.str.contains(pattern)).then(pl.lit("commodities"))
+        .when(names.str.contains(pattern)).then(pl.lit("name"))
+        .otherwise(None).alias("tungsten_mentioned_in")
+    ).filter(pl.col("tungsten_mentioned_in").is_not_null())
     bad = df.filter(pl.col("latitude").is_not_null() & pl.col("latitude").cast(pl.Float64, strict=False).is_null())
     if bad.height:
         raise ParseError(path.name, f"latitude {bad['latitude'][0]!r} is not a number", line=int(bad["source_line"][0]), field="Latitude")

@@ -46,6 +46,6 @@ def test_ingest_icmm_real_workbook(warehouse):
 
     r = runner.invoke(app, ["ingest", "icmm", str(REAL / "projects" / "ICMM_global-mining-dataset_2025-09_V1.xlsx")])
     assert r.exit_code == 0, r.output
-    assert "icmm_sites" in r.stdout and "161" in r.stdout
+    assert "icmm_sites" in r.stdout and "170" in r.stdout
     r = runner.invoke(app, ["sql", "SELECT count(*) AS n, count(DISTINCT source_file) AS files FROM raw.icmm_sites", "-f", "csv"])
-    assert r.stdout.splitlines()[1] == "161,1"
+    assert r.stdout.splitlines()[1] == "170,1"

@@ -1,0 +1,78 @@
+"""Parsers of the ICMM workbook and the curated files, on the real files and damaged copies."""
+
+import polars as pl
+import pytest
+
+from conftest import REAL
+from ingest.curated import CURATED_DIR, parse_claims, parse_projects
+from ingest.errors import ParseError
+from ingest.icmm import parse_icmm
+
+ICMM = REAL / "projects" / "ICMM_global-mining-dataset_2025-09_V1.xlsx"
+
+
+@pytest.fixture(scope="module")
+def icmm_sites():
+    return parse_icmm(ICMM).frames["icmm_sites"]
+
+
+def test_icmm_tungsten_sites(icmm_sites):
+    assert icmm_sites.height == 170
+    assert icmm_sites.filter(pl.col("tungsten_mentioned_in") == "commodities").height == 161
+    kairakty = icmm_sites.filter(pl.col("icmm_id") == "ICMM06897").row(0, named=True)
+    assert (kairakty["site_name"], kairakty["country_iso3"], kairakty["latitude"], kairakty["longitude"]) == (
+        "Kairakty", "KAZ", 48.4479, 73.20905)
+    mp = icmm_sites.filter(pl.col("site_name") == "Mount Pleasant Tungsten Mine").row(0, named=True)
+    assert mp["tungsten_mentioned_in"] == "name" and mp["primary_commodity"] == "barium"
+    assert icmm_sites["country_iso3"].null_count() == 0
+    assert icmm_sites["source_line"].min() >= 2
+
+
+def test_icmm_damaged_workbook(tmp_path):
+    p = tmp_path / "gmd.xlsx"
+    p.write_bytes(ICMM.read_bytes()[:5000])
+    with pytest.raises(ParseError, match="not a readable xlsx"):
+        parse_icmm(p)
+
+
+def test_claims_file_parses():
+    c = parse_claims(CURATED_DIR / "claims.csv").frames["claims"]
+    assert c.height == 29 and c["claim_id"].n_unique() == 29
+    kaz = c.filter(pl.col("claim_id") == "A2-KAZ-RESERVES-WO3").row(0, named=True)
+    assert round(kaz["value_t_w"]) == 1_585_942
+    assert c.filter(pl.col("claim_id") == "A1-JV-RESERVES")["value_t_w"].item() is None
+
+
+@pytest.mark.parametrize("old, new, match", [
+    ("claim_id,subject_type", "id,subject_type", "missing columns"),
+    (",81,,,pct,", ",eighty-one,,,pct,", "not a number"),
+    (",exact,false,project_blue,", ",exact,maybe,project_blue,", "is_forecast"),
+])
+def test_claims_structural_errors(tmp_path, old, new, match):
+    p = tmp_path / "claims.csv"
+    p.write_text((CURATED_DIR / "claims.csv").read_text().replace(old, new, 1))
+    with pytest.raises(ParseError, match=match):
+        parse_claims(p)
+
+
+def test_projects_file_parses():
+    frames = parse_projects(CURATED_DIR / "projects.yml").frames
+    assert frames["projects"].height == 3 and frames["companies"].height == 9
+    capacity = frames["project_figures"].filter(pl.col("figure") == "capacity").sort("value").rows(named=True)
+    assert round(capacity[0]["value_t_w"]) == 7500 and round(capacity[1]["value_t_w"]) == 6185
+    assert capacity[1]["grade_pct_wo3"] == 65 and capacity[1]["grade_is_assumed"] is True
+
+
+@pytest.mark.parametrize("old, new, match", [
+    ("    stage: production\n", "    stage: production\n    colour: red\n", "unknown keys"),
+    ("amount_usd: 900000000", "amount_usd: lots", "amount_usd"),
+    ("companies:\n", "companies: nope\nother:\n", "unknown sections|must be a list"),
+    ("  - project_id: boguty\n    name: Boguty\n", "  - project_id: boguty\n", "missing"),
+])
+def test_projects_structural_errors(tmp_path, old, new, match):
+    p = tmp_path / "projects.yml"
+    text = (CURATED_DIR / "projects.yml").read_text()
+    assert old in text
+    p.write_text(text.replace(old, new, 1))
+    with pytest.raises(ParseError, match=match):
+        parse_projects(p)
