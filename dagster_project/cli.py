@@ -75,10 +75,18 @@ def _finish(summary) -> None:
 
 
 @app.command()
-def refresh(force: bool = typer.Option(False, help="Rebuild and publish the marts even if nothing changed.")) -> None:
+def refresh(
+    force: bool = typer.Option(False, help="Rebuild and publish the marts even if nothing changed."),
+    live: bool = typer.Option(False, "--live", help="First fetch the latest USGS data release from ScienceBase."),
+) -> None:
     """The daily job: load changed snapshot files (validated), build the marts, publish the serving file."""
     from warehouse.refresh import RefreshError, refresh as run
 
+    if live:
+        from ingest.reference import table
+
+        latest = max(r["vintage"] for r in table("editions") if r.get("sciencebase_item"))
+        _fetch(latest, None)
     try:
         with err.status("refreshing...") as status:
             summary = run(_paths(), lambda m: status.update(m), force=force)
@@ -106,6 +114,35 @@ def ingest(
         err.print("Nothing was loaded; the serving file is unchanged.", markup=False)
         raise typer.Exit(1) from None
     _finish(summary)
+
+
+class Publisher(str, Enum):
+    usgs = "usgs"
+
+
+def _fetch(edition: str, item: str | None) -> None:
+    from ingest.errors import ParseError
+    from ingest.http import FetchError
+    from warehouse.refresh import RefreshError, fetch_usgs
+
+    try:
+        with err.status(f"fetching {edition}...") as status:
+            summary = fetch_usgs(_paths(), edition, lambda m: status.update(m), item=item)
+    except (FetchError, ParseError, RefreshError) as exc:
+        err.print("error: " + str(exc), markup=False, highlight=False)
+        err.print("Nothing was loaded; the serving file is unchanged.", markup=False)
+        raise typer.Exit(1) from None
+    _finish(summary)
+
+
+@app.command()
+def fetch(
+    publisher: Publisher = typer.Argument(..., help="Whose data release to fetch."),
+    edition: str = typer.Option(..., "--edition", help="Edition code, e.g. MCS2026."),
+    item: str = typer.Option(None, help="ScienceBase item id, where reference/editions.csv has none."),
+) -> None:
+    """Download a publisher's data release (saved to landing before parsing), load it, publish."""
+    _fetch(edition, item)
 
 
 @app.command()

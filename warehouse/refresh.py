@@ -242,6 +242,37 @@ def refresh(paths: Paths, progress: Progress = lambda _m: None, *, force: bool =
     return summary
 
 
+def fetch_usgs(paths: Paths, edition: str, progress: Progress = lambda _m: None, *, item: str | None = None) -> RefreshSummary:
+    """Download an MCS edition's data release from ScienceBase, then load each file and publish.
+
+    Files are saved (and landed) before parsing; a failed download changes nothing.
+    """
+    from ingest.sciencebase import fetch_edition
+
+    progress(f"fetching {edition} from ScienceBase")
+    dest = paths.home / "downloads" / edition
+    files = fetch_edition(edition, dest, item=item)
+    t0 = time.perf_counter()
+    summary = RefreshSummary()
+    with writer_lock(paths):
+        con = connect_build(paths)
+        try:
+            for f in files:
+                try:
+                    summary.loads += load_one_file(paths, con, "usgs", f, progress, vintage=edition, origin="user")
+                except LoadRefused as exc:
+                    summary.loads += exc.results
+                    summary.errors.append(str(exc))
+                except ParseError as exc:
+                    summary.errors.append(str(exc))
+        finally:
+            con.close()
+        if not summary.errors:
+            build_and_publish(paths, summary, progress)
+    summary.duration_s = time.perf_counter() - t0
+    return summary
+
+
 def ingest_file(paths: Paths, source: str, file: Path, progress: Progress = lambda _m: None, *, vintage: str | None = None) -> RefreshSummary:
     """Load one file the user gives (publisher file or curated file), then rebuild the marts and publish.
 
