@@ -250,27 +250,8 @@ def fetch_usgs(paths: Paths, edition: str, progress: Progress = lambda _m: None,
     from ingest.sciencebase import fetch_edition
 
     progress(f"fetching {edition} from ScienceBase")
-    dest = paths.home / "downloads" / edition
-    files = fetch_edition(edition, dest, item=item)
-    t0 = time.perf_counter()
-    summary = RefreshSummary()
-    with writer_lock(paths):
-        con = connect_build(paths)
-        try:
-            for f in files:
-                try:
-                    summary.loads += load_one_file(paths, con, "usgs", f, progress, vintage=edition, origin="user")
-                except LoadRefused as exc:
-                    summary.loads += exc.results
-                    summary.errors.append(str(exc))
-                except ParseError as exc:
-                    summary.errors.append(str(exc))
-        finally:
-            con.close()
-        if not summary.errors:
-            build_and_publish(paths, summary, progress)
-    summary.duration_s = time.perf_counter() - t0
-    return summary
+    files = fetch_edition(edition, paths.home / "downloads" / edition, item=item)
+    return _load_then_publish(paths, [("usgs", f, edition) for f in files], progress, collect_parse_errors=True)
 
 
 def ingest_file(paths: Paths, source: str, file: Path, progress: Progress = lambda _m: None, *, vintage: str | None = None) -> RefreshSummary:
@@ -279,15 +260,27 @@ def ingest_file(paths: Paths, source: str, file: Path, progress: Progress = lamb
     A ParseError propagates (after the attempt is recorded and the file landed); a refusal
     by the gate is returned in the summary's errors; either way the serving file is unchanged.
     """
+    return _load_then_publish(paths, [(source, Path(file), vintage)], progress, collect_parse_errors=False)
+
+
+def _load_then_publish(paths: Paths, files: list[tuple[str, Path, str | None]], progress: Progress, *,
+                       collect_parse_errors: bool) -> RefreshSummary:
+    """Load user-given files under the writer lock; publish only if every one was accepted."""
     t0 = time.perf_counter()
     summary = RefreshSummary()
     with writer_lock(paths):
         con = connect_build(paths)
         try:
-            summary.loads = load_one_file(paths, con, source, Path(file), progress, vintage=vintage, origin="user")
-        except LoadRefused as exc:
-            summary.loads = exc.results
-            summary.errors.append(str(exc))
+            for source, file, vintage in files:
+                try:
+                    summary.loads += load_one_file(paths, con, source, file, progress, vintage=vintage, origin="user")
+                except LoadRefused as exc:
+                    summary.loads += exc.results
+                    summary.errors.append(str(exc))
+                except ParseError as exc:
+                    if not collect_parse_errors:
+                        raise
+                    summary.errors.append(str(exc))
         finally:
             con.close()
         if not summary.errors:
