@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-ZERO_MARKS = {"—", "–", "-", "--", "---", "----", "-----", "\u2014", "\u2013"}
+ZERO_MARKS = {"\u2014", "\u2013", "-", "--", "---", "----", "-----"}  # em dash, en dash, hyphens
 WITHHELD = {"w"}
 NOT_AVAILABLE = {"na", "n/a", "n.a.", "nan", "xx"}
 _NUMBER = re.compile(r"^(?P<op>[<>]=?)?\s*(?P<num>-?\d{1,3}(,\d{3})+(\.\d+)?|-?\d+(\.\d+)?)\s*(?P<est>e)?$", re.IGNORECASE)

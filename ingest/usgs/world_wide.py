@@ -77,7 +77,10 @@ def parse(header: list[str], records, ctx: ReadContext):
         if is_blank(fields):
             continue
         fields = fit_row(fields, header, ctx.file, line)
-        get = lambda role: fields[by_role[role].index] if role in by_role else None  # noqa: E731
+
+        def get(role: str, fields: list[str] = fields) -> str | None:
+            return fields[by_role[role].index] if role in by_role else None
+
         commodity = get("commodity")
         if commodity is not None and normalize_key(commodity) != "tungsten":
             continue
