@@ -93,4 +93,6 @@ def test_reconciliation_figures(serving_con):
 def test_sources_registry(serving_con):
     rows = dict(serving_con.execute("SELECT source_id, is_public FROM meta.sources").fetchall())
     assert rows["project_blue"] is False and rows["icmm_gmd"] is True
-    assert {"press_2025_11_us_kz_tungsten_jv", "press_2025_kz_tungsten_strategy", "usgs_mcs", "bgs_wms"} <= set(rows)
+    assert {"press_2025_11_us_kz_tungsten_jv", "press_2025_kz_tungsten_strategy", "usgs_mcs", "bgs_wms", "cove_capital", "us_exim"} <= set(rows)
+    types = dict(serving_con.execute("SELECT source_id, source_type FROM meta.sources").fetchall())
+    assert {types["cove_capital"], types["us_exim"], types["icmm_gmd"], types["project_blue"]} == {"company", "government", "dataset", "analyst"}

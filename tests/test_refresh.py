@@ -37,7 +37,7 @@ def test_cold_refresh_answers_the_questions(serving_con):
     assert serving_con.execute("SELECT min(year), count(*) FROM raw.bgs_wms_production").fetchone() == (1971, 1301)
     loads = serving_con.execute("SELECT count(*) FROM meta.loads WHERE status = 'passed'").fetchone()[0]
     assert loads == 20  # 12 snapshot files, claims, 7 tables of projects.yml
-    assert serving_con.execute("SELECT count(*) FROM meta.sources").fetchone()[0] == 6
+    assert serving_con.execute("SELECT count(*) FROM meta.sources").fetchone()[0] == 8
 
 
 def test_serving_file_is_readable_by_duckdb_1x(built_warehouse):
