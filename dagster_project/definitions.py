@@ -157,19 +157,10 @@ def tungsten_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
     description="The serving DuckDB file (read-only for SQL users and BI), replaced atomically.",
 )
 def serving_file(context: AssetExecutionContext) -> MaterializeResult:
-    from warehouse.publish import publish
-    from warehouse.refresh import record_build, raw_fingerprint, connect_build
-    from warehouse import dbt_build
+    from warehouse.refresh import publish_build
 
     paths = current().ensure()
-    con = connect_build(paths)
-    try:
-        raw_fp = raw_fingerprint(con)
-    finally:
-        con.close()
-    dbt_fp = dbt_build.fingerprint()
-    counts = publish(paths.build, paths.serving, {"raw": raw_fp, "dbt": dbt_fp})
-    record_build(paths, raw_fp, dbt_fp, "published", str(paths.serving), None)
+    counts = publish_build(paths)
     return MaterializeResult(metadata={"path": str(paths.serving), "tables": len(counts),
                                        "mart_rows": sum(v for k, v in counts.items() if k.startswith("marts."))})
 

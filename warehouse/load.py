@@ -66,11 +66,16 @@ def is_current(con: duckdb.DuckDBPyConnection, raw_table: str, sha256: str) -> b
     return bool(row and row[0])
 
 
-def held_by_user_file(con: duckdb.DuckDBPyConnection, raw_table: str, source_id: str, vintage: str) -> str | None:
-    """The user-ingested file that holds this edition now, if any (the snapshot does not overwrite it)."""
+def held_by_user_file(con: duckdb.DuckDBPyConnection, raw_table: str, source_id: str | None = None,
+                      vintage: str | None = None) -> str | None:
+    """The user-ingested file that holds this table (or this edition of it) now, if any.
+
+    The daily run does not overwrite what a user loaded with `tungsten ingest`.
+    """
     row = con.execute(
-        "SELECT file_name FROM meta.source_files WHERE raw_table = ? AND source_id = ? AND vintage = ? AND origin = 'user'",
-        [raw_table, source_id, vintage],
+        "SELECT file_name FROM meta.source_files WHERE raw_table = ? AND origin = 'user' "
+        "AND (? IS NULL OR source_id = ?) AND (? IS NULL OR vintage = ?)",
+        [raw_table, source_id, source_id, vintage, vintage],
     ).fetchone()
     return row[0] if row else None
 

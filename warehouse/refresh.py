@@ -19,7 +19,9 @@ from pathlib import Path
 import duckdb
 
 from ingest.errors import ParseError
+from ingest.provenance import sha256_file
 from ingest.snapshot import SnapshotFile, load_manifest
+from ingest.tidy import empty_frame
 from warehouse import dbt_build, landing, reference_tables
 from warehouse.load import (
     LoadRefused,
@@ -94,12 +96,12 @@ def load_snapshot(paths: Paths, con: duckdb.DuckDBPyConnection, progress: Progre
     for snap in load_manifest(paths.snapshot):
         if tables is not None and snap.table not in tables:
             continue
-        actual = _sha256(snap.path)
+        actual = sha256_file(snap.path)
         if actual != snap.sha256:
             errors.append(f"{snap.path}: sha256 {actual} does not match the manifest ({snap.sha256}); "
                           "the snapshot was edited by hand: rebuild it with `tungsten snapshot build`")
             continue
-        stub = LoadRequest(snap.table, snap.source_id, snap.vintage, "", _empty(), snap.path.name, snap.sha256)
+        stub = LoadRequest(snap.table, snap.source_id, snap.vintage, "", empty_frame(), snap.path.name, snap.sha256)
         if is_current(con, snap.table, snap.sha256):
             results.append(record_skip(con, stub))
             continue
@@ -129,10 +131,8 @@ def load_curated(paths: Paths, con: duckdb.DuckDBPyConnection, progress: Progres
         if not path.exists():
             errors.append(f"{path}: curated file missing")
             continue
-        user = con.execute("SELECT file_name FROM meta.source_files WHERE raw_table = ? AND origin = 'user'",
-                           [CURATED_MAIN_TABLE[source]]).fetchone()
-        if user:
-            continue  # a file given to `tungsten ingest` holds these tables until the curated file changes hands
+        if held_by_user_file(con, CURATED_MAIN_TABLE[source]):
+            continue  # a file given to `tungsten ingest` holds these tables
         try:
             results += load_one_file(paths, con, source, path, progress, origin="curated")
         except LoadRefused as exc:
@@ -206,10 +206,24 @@ def build_and_publish(paths: Paths, summary: RefreshSummary, progress: Progress,
         record_build(paths, raw_fp, dbt_fp, "failed", None, "; ".join(outcome.failures))
         raise RefreshError("dbt build failed, the serving file was not replaced:\n  - " + "\n  - ".join(outcome.failures))
     progress(f"publishing {paths.serving}")
-    summary.table_rows = publish(paths.build, paths.serving, {"raw": raw_fp, "dbt": dbt_fp})
+    summary.table_rows = publish_build(paths, raw_fp, dbt_fp)
     summary.published = True
     summary.serving_path = paths.serving
+
+
+def publish_build(paths: Paths, raw_fp: str | None = None, dbt_fp: str | None = None) -> dict[str, int]:
+    """Publish the build file as the serving file and record the build; fingerprints are
+    computed here when the caller (the Dagster asset) has none."""
+    if raw_fp is None:
+        con = connect_build(paths)
+        try:
+            raw_fp = raw_fingerprint(con)
+        finally:
+            con.close()
+    dbt_fp = dbt_fp or dbt_build.fingerprint()
+    counts = publish(paths.build, paths.serving, {"raw": raw_fp, "dbt": dbt_fp})
     record_build(paths, raw_fp, dbt_fp, "published", str(paths.serving), None)
+    return counts
 
 
 def record_build(paths: Paths, raw_fp: str, dbt_fp: str, status: str, serving: str | None, message: str | None) -> None:
@@ -289,13 +303,3 @@ def _load_then_publish(paths: Paths, files: list[tuple[str, Path, str | None]], 
     return summary
 
 
-def _sha256(path: Path) -> str:
-    from ingest.provenance import sha256_file
-
-    return sha256_file(path)
-
-
-def _empty():
-    from ingest.tidy import empty_frame
-
-    return empty_frame()
