@@ -26,6 +26,9 @@ class Source(str, Enum):
     claims = "claims"
     projects = "projects"
     icmm = "icmm"
+    comtrade = "comtrade"
+    itc = "itc"
+    cmr = "cmr"
 
 
 class Format(str, Enum):
@@ -100,7 +103,10 @@ def refresh(
 def ingest(
     source: Source = typer.Argument(..., help="Which publisher's format the file is in."),
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="The downloaded publisher file."),
-    vintage: str = typer.Option(None, help="Edition code (MCS2026, BGS2023) when the file does not say."),
+    vintage: str = typer.Option(None, help="Edition code (MCS2026, BGS2023) when the file does not say; "
+                                           "trade files default to their file name."),
+    reporter: str = typer.Option(None, help="ITC Trade Map: the reporter's ISO3 code, when the file name does not say."),
+    hs: str = typer.Option(None, help="ITC Trade Map: the product's HS code (or TOTAL), when the file name does not say."),
 ) -> None:
     """Load one file (a publisher's, or a curated claims/projects file), then rebuild the marts and publish."""
     from ingest.errors import ParseError
@@ -108,8 +114,9 @@ def ingest(
 
     try:
         with err.status(f"ingesting {file.name}...") as status:
-            summary = ingest_file(_paths(), source.value, file, lambda m: status.update(m), vintage=vintage)
-    except (ParseError, RefreshError) as exc:
+            summary = ingest_file(_paths(), source.value, file, lambda m: status.update(m), vintage=vintage,
+                                  options={"reporter": reporter, "hs": hs})
+    except (ParseError, RefreshError, ValueError) as exc:
         err.print("error: " + str(exc), markup=False, highlight=False)
         err.print("Nothing was loaded; the serving file is unchanged.", markup=False)
         raise typer.Exit(1) from None

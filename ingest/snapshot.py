@@ -24,7 +24,10 @@ from ingest.tidy import ParsedFile
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / "data" / "snapshot"
 MANIFEST = "manifest.json"
-SOURCE_DIRS = {"usgs": "usgs", "bgs": "bgs", "icmm": "projects"}
+# parser -> (folder under the source dir, file name pattern). Only the trade aggregate of
+# tungsten goes into the snapshot: the real Comtrade and ITC samples are other products.
+SOURCE_DIRS = {"usgs": ("usgs", "*"), "bgs": ("bgs", "*"), "icmm": ("projects", "*"),
+               "cmr": ("trade", "critical-minerals-replication*.json")}
 FILE_SUFFIXES = {".csv", ".json", ".geojson", ".xlsx"}
 
 
@@ -66,8 +69,8 @@ def build(source_dir: Path, out_dir: Path = SNAPSHOT_DIR, *, accessed: str | Non
     """Parse every publisher file under source_dir/{usgs,bgs,projects} and write the snapshot."""
     accessed = accessed or dt.date.today().isoformat()
     parsed: list[tuple[str, Path, ParsedFile]] = []
-    for source, sub in SOURCE_DIRS.items():
-        for path in sorted((source_dir / sub).glob("*")):
+    for source, (sub, pattern) in SOURCE_DIRS.items():
+        for path in sorted((source_dir / sub).glob(pattern)):
             if path.suffix.lower() in FILE_SUFFIXES:
                 parsed.append((source, path, parse_file(source, path)))
     if not parsed:

@@ -105,8 +105,10 @@ class ParsedFile:
     sha256: str
     encoding: str
     format: str
-    frames: dict[str, pl.DataFrame]
+    frames: dict[str, pl.DataFrame]  # or ingest.chunks.FrameChunks for a file read in chunks
 
     @property
-    def rows(self) -> int:
-        return sum(f.height for f in self.frames.values())
+    def rows(self) -> int | None:
+        """Rows of all frames; None while a chunked frame has not been read through."""
+        heights = [f.height for f in self.frames.values()]
+        return None if any(h is None for h in heights) else sum(heights)

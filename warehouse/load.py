@@ -1,8 +1,10 @@
 """Write -> audit -> publish for raw tables.
 
-Every frame of one incoming file is validated by its table's GX suite first; only when all
-pass are they written, each replacing that (source, edition)'s rows in its raw table, in
-one transaction together with meta.source_files and meta.loads. A refusal changes nothing
+Every frame of one incoming file is validated by its table's GX suite and written, each
+replacing that (source, edition)'s rows in its raw table, in one transaction together with
+meta.source_files and meta.loads, committed only when every frame passed. A large file
+comes as bounded chunks, each validated before it is written; its key is then checked
+across chunks in the database. A refusal changes nothing
 in raw.*, keeps the file and its report in landing, records the failed attempt in
 meta.loads and raises LoadRefused naming file, expectation and example rows.
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from ingest.chunks import FrameChunks, chunks_of
 from warehouse import landing
 
 
@@ -29,7 +32,7 @@ class LoadRequest:
     source_id: str
     vintage: str
     dataset: str
-    frame: pl.DataFrame
+    frame: pl.DataFrame | FrameChunks  # chunks: a large file, validated and written chunk by chunk
     file_name: str
     sha256: str
     file_meta: dict = field(default_factory=dict)  # original file and provenance, for meta.source_files
@@ -87,56 +90,124 @@ def record_skip(con: duckdb.DuckDBPyConnection, req: LoadRequest, reason: str = 
 
 
 def load_file(con: duckdb.DuckDBPyConnection, requests: list[LoadRequest], *, landing_dir: Path, landed_path: Path) -> list[LoadResult]:
-    """Validate and load all frames of one file, or none of them."""
-    from warehouse.validate import validate_frame  # GX is imported only when there is something to validate
+    """Validate and load all frames of one file, or none of them.
 
+    Everything happens in one transaction: each frame (or each bounded chunk of a large
+    one) is validated by its table's GX suite and written; a failure anywhere, a parse
+    error in a later chunk included, rolls the whole file back.
+    """
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     outcomes = []
-    for req in requests:
-        outcomes.append((req, new_load_id(), validate_frame(req.frame, req.raw_table, req.vintage, req.dataset)))
-    failed = [(req, lid, o) for req, lid, o in outcomes if not o.success]
-    results = []
-    if failed:
-        lines = []
-        for req, lid, o in outcomes:
-            report = landing.write_report(landing_dir, req.source_id, req.sha256, lid, {
-                "file": req.file_name, "landed_path": str(landed_path), "raw_table": req.raw_table,
-                "vintage": req.vintage, "success": o.success, "gx_result": o.report,
-            })
-            msg = "; ".join(f.describe() for f in o.failures) if o.failures else "passed its suite; not loaded because another table of the same file failed"
-            results.append(LoadResult(req.raw_table, req.vintage, req.file_name, "failed", req.frame.height, lid,
-                                      time.perf_counter() - t0, msg, str(report), o.evaluated, len(o.failures)))
-            if o.failures:
-                lines.append(f"{req.file_name}: refused by the GX suite of raw.{req.raw_table} ({req.vintage}): "
-                             f"{len(o.failures)} of {o.evaluated} expectations failed")
-                lines += [f"  - {f.describe()}" for f in o.failures]
-                lines.append(f"  validation report: {report}")
-        con.execute("BEGIN")
-        for req, result in zip(requests, results):
-            _insert_load(con, req, result, started)
-        con.execute("COMMIT")
-        lines.append("Nothing was loaded from this file; raw tables and the serving file are unchanged.")
-        raise LoadRefused("\n".join(lines), results)
-
     con.execute("BEGIN")
     try:
-        for req, lid, o in outcomes:
-            frame = req.frame.with_columns(pl.lit(lid).alias("load_id"))
-            con.register("incoming_frame", frame)
+        for req in requests:
+            lid = new_load_id()
             _delete_scope(con, req)
-            con.execute(f'INSERT INTO raw."{req.raw_table}" BY NAME SELECT * FROM incoming_frame')
-            con.unregister("incoming_frame")
-            _upsert_source_file(con, req, lid)
-            result = LoadResult(req.raw_table, req.vintage, req.file_name, "passed", frame.height, lid,
-                                time.perf_counter() - t0, None, None, o.evaluated, 0)
-            _insert_load(con, req, result, started)
-            results.append(result)
-        con.execute("COMMIT")
-    except Exception:
+            outcome, rows = _write_validated(con, req, lid)
+            outcomes.append((req, lid, outcome, rows))
+            if not outcome.success:
+                break  # the file is refused; later tables are not worth validating
+        if all(o.success for _r, _l, o, _n in outcomes):
+            results = []
+            for req, lid, o, rows in outcomes:
+                _upsert_source_file(con, req, lid, rows)
+                result = LoadResult(req.raw_table, req.vintage, req.file_name, "passed", rows, lid,
+                                    time.perf_counter() - t0, None, None, o.evaluated, 0)
+                _insert_load(con, req, result, started)
+                results.append(result)
+            con.execute("COMMIT")
+            return results
+        con.execute("ROLLBACK")
+    except BaseException:
         con.execute("ROLLBACK")
         raise
-    return results
+    _refuse(con, requests, outcomes, started, t0, landing_dir, landed_path)
+    raise AssertionError("unreachable")
+
+
+def _write_validated(con, req: LoadRequest, lid: str):
+    """Validate each chunk of the request's frame and insert it; stop at the first failing chunk."""
+    from warehouse.tables import get
+    from warehouse.validate import Outcome, validate_frame  # GX is imported only when there is something to validate
+
+    rows, chunks, evaluated, report = 0, 0, 0, {}
+    for chunk in chunks_of(req.frame):
+        chunks += 1
+        outcome = validate_frame(chunk, req.raw_table, req.vintage, req.dataset)
+        evaluated = outcome.evaluated
+        if not outcome.success:
+            first = chunk["source_line"].min() if "source_line" in chunk.columns and chunk.height else None
+            outcome.report = {"chunk": chunks, "chunk_first_line": first, "rows_before_chunk": rows, **outcome.report}
+            return outcome, rows + chunk.height
+        con.register("incoming_frame", chunk.with_columns(pl.lit(lid).alias("load_id")))
+        con.execute(f'INSERT INTO raw."{req.raw_table}" BY NAME SELECT * FROM incoming_frame')
+        con.unregister("incoming_frame")
+        rows += chunk.height
+        report = outcome.report if chunks == 1 else {"chunks": chunks, "rows": rows, "last_chunk": outcome.report}
+    key = get(req.raw_table).key_columns
+    if chunks > 1 and key:
+        failure = _duplicates_across_chunks(con, req.raw_table, lid, key)
+        if failure:
+            return Outcome(False, evaluated + 1, [failure], {"chunks": chunks, "rows": rows}), rows
+        evaluated += 1
+    return Outcome(True, evaluated, [], report), rows
+
+
+def _duplicates_across_chunks(con, raw_table: str, lid: str, key: tuple[str, ...]):
+    """The uniqueness rule over the whole file: GX sees one chunk, so rows that repeat a key of
+    another chunk are found here, in the rows this load wrote."""
+    from warehouse.validate import EXAMPLE_ROWS, Failure
+
+    cols = ", ".join(f'"{c}"' for c in key)
+    dups = con.execute(
+        f'SELECT {cols}, count(*) AS n, list(source_line ORDER BY source_line) AS lines FROM raw."{raw_table}" '
+        f"WHERE load_id = ? GROUP BY ALL HAVING count(*) > 1 ORDER BY min(source_line) LIMIT {EXAMPLE_ROWS}", [lid],
+    ).pl()
+    if dups.is_empty():
+        return None
+    total = con.execute(
+        f'SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM raw."{raw_table}" WHERE load_id = ? '
+        f"GROUP BY {cols} HAVING count(*) > 1)", [lid]).fetchone()[0]
+    examples = [{"source_lines": r["lines"], **{c: r[c] for c in key if c not in ("source_id", "vintage")}}
+                for r in dups.iter_rows(named=True)]
+    return Failure("expect_compound_columns_to_be_unique (across chunks, checked in DuckDB)", ",".join(key),
+                   int(total), examples)
+
+
+def _refuse(con, requests, outcomes, started, t0, landing_dir: Path, landed_path: Path) -> None:
+    """Record a refused file: a report per table beside the landed file, failed rows in meta.loads."""
+    lines, results = [], []
+    validated = {id(req): (lid, o, rows) for req, lid, o, rows in outcomes}
+    for req in requests:
+        lid, o, rows = validated.get(id(req), (new_load_id(), None, 0))
+        report = landing.write_report(landing_dir, req.source_id, req.sha256, lid, {
+            "file": req.file_name, "landed_path": str(landed_path), "raw_table": req.raw_table,
+            "vintage": req.vintage, "success": bool(o and o.success), "gx_result": o.report if o else None,
+        })
+        if o is None:
+            msg = "not validated: another table of the same file was refused first"
+        elif o.failures:
+            msg = "; ".join(f.describe() for f in o.failures)
+        else:
+            msg = "passed its suite; not loaded because another table of the same file failed"
+        results.append(LoadResult(req.raw_table, req.vintage, req.file_name, "failed", rows, lid,
+                                  time.perf_counter() - t0, msg, str(report), o.evaluated if o else 0,
+                                  len(o.failures) if o else 0))
+        if o and o.failures:
+            where = ""
+            if o.report.get("chunk"):
+                where = f" (chunk {o.report['chunk']}, from line {o.report['chunk_first_line']})"
+            lines.append(f"{req.file_name}: refused by the GX suite of raw.{req.raw_table} ({req.vintage}){where}: "
+                         f"{len(o.failures)} of {o.evaluated} expectations failed")
+            lines += [f"  - {f.describe()}" for f in o.failures]
+            lines.append(f"  validation report: {report}")
+    con.execute("BEGIN")
+    for req, result in zip(requests, results):
+        _insert_load(con, req, result, started)
+    con.execute("COMMIT")
+    lines.append("Nothing was loaded from this file; raw tables and the serving file are unchanged.")
+    raise LoadRefused("\n".join(lines), results)
 
 
 def record_unreadable(con: duckdb.DuckDBPyConnection, *, landing_dir: Path, source_id: str, file_name: str,
@@ -171,7 +242,7 @@ def _insert_load(con, req: LoadRequest, r: LoadResult, started: dt.datetime) -> 
     )
 
 
-def _upsert_source_file(con, req: LoadRequest, load_id: str) -> None:
+def _upsert_source_file(con, req: LoadRequest, load_id: str, rows: int) -> None:
     m = req.file_meta
     orig = m.get("original", {})
     prov = m.get("provenance", {})
@@ -187,5 +258,5 @@ def _upsert_source_file(con, req: LoadRequest, load_id: str) -> None:
         [req.sha256, req.raw_table, req.source_id, req.vintage, req.file_name, orig.get("file_name"),
          orig.get("sha256"), orig.get("bytes"), orig.get("format"), prov.get("title"), prov.get("doi"), prov.get("url"),
          prov.get("date_published"), prov.get("date_accessed"), prov.get("licence"), prov.get("is_public"),
-         req.frame.height, load_id, m.get("origin", "snapshot")],
+         rows, load_id, m.get("origin", "snapshot")],
     )

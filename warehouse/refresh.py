@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.errors import ParseError
-from ingest.provenance import sha256_file
+from ingest.provenance import sha256_bytes, sha256_file
 from ingest.snapshot import SnapshotFile, load_manifest
 from ingest.tidy import empty_frame
 from warehouse import dbt_build, landing, reference_tables
@@ -143,27 +143,34 @@ def load_curated(paths: Paths, con: duckdb.DuckDBPyConnection, progress: Progres
     return results, errors
 
 
+SMALL_FILE_BYTES = 64 << 20  # read whole into memory below this; larger files are streamed by their parser
+
+
 def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, file: Path, progress: Progress, *,
-                  vintage: str | None = None, origin: str = "user") -> list[LoadResult]:
+                  vintage: str | None = None, origin: str = "user", options: dict | None = None) -> list[LoadResult]:
     """Land, parse, validate and load one file (all its tables or none). Raises ParseError or LoadRefused."""
-    from ingest.provenance import sha256_bytes
     from ingest.registry import SOURCE_IDS, parse_file, raw_table
     from ingest.snapshot import provenance_for
 
-    data = file.read_bytes()
-    sha = sha256_bytes(data)
+    size = file.stat().st_size
+    data = file.read_bytes() if size < SMALL_FILE_BYTES else None
+    sha = sha256_bytes(data) if data is not None else sha256_file(file)
     landed = landing.store(paths.landing, SOURCE_IDS[source], sha, file)
-    try:
-        parsed = parse_file(source, file, vintage=vintage, data=data)
-    except ParseError as exc:
+
+    def unreadable(exc: ParseError) -> None:
         record_unreadable(con, landing_dir=paths.landing, source_id=SOURCE_IDS[source], file_name=file.name,
                           sha256=sha, message=str(exc))
+
+    try:
+        parsed = parse_file(source, file, vintage=vintage, data=data, **(options or {}))
+    except ParseError as exc:
+        unreadable(exc)
         raise
     try:
         prov = {**provenance_for(parsed.source_id, parsed.vintage), "date_accessed": dt.date.today().isoformat()}
     except KeyError:
         prov = {"date_accessed": dt.date.today().isoformat()}
-    original = {"file_name": file.name, "sha256": parsed.sha256, "bytes": len(data),
+    original = {"file_name": file.name, "sha256": parsed.sha256, "bytes": size,
                 "encoding": parsed.encoding, "format": parsed.format}
     requests = [
         LoadRequest(raw_table(parsed.source_id, ds), parsed.source_id, parsed.vintage, ds, frame, file.name,
@@ -172,8 +179,14 @@ def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, fil
     ]
     if all(is_current(con, r.raw_table, r.sha256) for r in requests):
         return [record_skip(con, r) for r in requests]
-    progress(f"validating and loading {file.name} ({parsed.format}, {parsed.vintage}, {parsed.rows} rows)")
-    return load_file(con, requests, landing_dir=paths.landing, landed_path=landed)
+    rows = parsed.rows
+    progress(f"validating and loading {file.name} ({parsed.format}, {parsed.vintage}"
+             + (f", {rows} rows)" if rows is not None else ", in chunks)"))
+    try:
+        return load_file(con, requests, landing_dir=paths.landing, landed_path=landed)
+    except ParseError as exc:  # a later chunk of a streamed file
+        unreadable(exc)
+        raise
 
 
 def raw_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
@@ -268,17 +281,19 @@ def fetch_usgs(paths: Paths, edition: str, progress: Progress = lambda _m: None,
     return _load_then_publish(paths, [("usgs", f, edition) for f in files], progress, collect_parse_errors=True)
 
 
-def ingest_file(paths: Paths, source: str, file: Path, progress: Progress = lambda _m: None, *, vintage: str | None = None) -> RefreshSummary:
+def ingest_file(paths: Paths, source: str, file: Path, progress: Progress = lambda _m: None, *, vintage: str | None = None,
+                options: dict | None = None) -> RefreshSummary:
     """Load one file the user gives (publisher file or curated file), then rebuild the marts and publish.
 
     A ParseError propagates (after the attempt is recorded and the file landed); a refusal
     by the gate is returned in the summary's errors; either way the serving file is unchanged.
     """
-    return _load_then_publish(paths, [(source, Path(file), vintage)], progress, collect_parse_errors=False)
+    return _load_then_publish(paths, [(source, Path(file), vintage)], progress, collect_parse_errors=False,
+                              options=options)
 
 
 def _load_then_publish(paths: Paths, files: list[tuple[str, Path, str | None]], progress: Progress, *,
-                       collect_parse_errors: bool) -> RefreshSummary:
+                       collect_parse_errors: bool, options: dict | None = None) -> RefreshSummary:
     """Load user-given files under the writer lock; publish only if every one was accepted."""
     t0 = time.perf_counter()
     summary = RefreshSummary()
@@ -287,7 +302,8 @@ def _load_then_publish(paths: Paths, files: list[tuple[str, Path, str | None]], 
         try:
             for source, file, vintage in files:
                 try:
-                    summary.loads += load_one_file(paths, con, source, file, progress, vintage=vintage, origin="user")
+                    summary.loads += load_one_file(paths, con, source, file, progress, vintage=vintage, origin="user",
+                                                   options=options)
                 except LoadRefused as exc:
                     summary.loads += exc.results
                     summary.errors.append(str(exc))

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ingest.registry import RAW_TABLES, TABLE_SCHEMAS
-from warehouse import suites
+from ingest.registry import RAW_TABLES, TABLE_SCHEMAS, TRADE_TABLES
+from ingest.trade import TRADE_KEY
+from warehouse import suites, suites_trade
 from warehouse import suites_pipeline as sp
 
 Specs = list[tuple[str, dict]]
@@ -35,6 +36,9 @@ class RawTable:
     # Columns shown for each example row of a failed expectation (with the failing column).
     example_columns: tuple[str, ...] = ("source_line", "country_published", "year", "metric", "value_published", "value",
                                         "unit_code", "qualifier")
+    # The row key, checked across chunks in the database when a file is loaded in chunks
+    # (GX sees one chunk at a time); () when tables are always loaded whole.
+    key_columns: tuple[str, ...] = ()
 
 
 def _figure_table(name: str) -> RawTable:
@@ -70,6 +74,11 @@ REGISTRY.update({t.name: t for t in [
     _table("icmm_sites", sp.icmm_expectations, sp.no_audit, "ICMM Global Mining Dataset sites mentioning tungsten.",
            ("source_id", "vintage"), ("source_line", "icmm_id", "site_name", "country_published")),
 ]})
+REGISTRY.update({t: RawTable(
+    name=t, schema=TABLE_SCHEMAS[t], expectations=lambda v, d, t=t: suites_trade.trade_expectations(t, v, d), audit=suites_trade.trade_audit,
+    description=f"Trade flows from {source_id}: one row per (reporter, partner, flow, HS code, period), US$ and kg.",
+    example_columns=suites_trade.EXAMPLES, key_columns=tuple(TRADE_KEY),
+) for t, source_id in TRADE_TABLES.items()})
 assert set(REGISTRY) == set(RAW_TABLES.values()), "every raw table of ingest.registry needs an entry here"
 
 

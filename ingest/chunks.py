@@ -1,0 +1,44 @@
+"""A frame too large to hold at once, read as bounded chunks.
+
+A Comtrade bulk export can hold tens of millions of rows; the gate validates and loads it
+chunk by chunk so memory stays bounded (see warehouse/load.py). Small files are one chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import polars as pl
+
+
+class FrameChunks:
+    """Re-iterable chunks of one tidy frame; `height` is known once it has been read through."""
+
+    def __init__(self, read: Callable[[], Iterator[pl.DataFrame]], schema: dict[str, pl.DataType]):
+        self._read = read
+        self.schema = schema
+        self.height: int | None = None
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        total = 0
+        for chunk in self._read():
+            total += chunk.height
+            yield chunk
+        self.height = total
+
+    def collect(self) -> pl.DataFrame:
+        """All chunks as one frame (for small files and tests)."""
+        parts = list(self)
+        return pl.concat(parts) if parts else pl.DataFrame(schema=self.schema)
+
+
+def chunks_of(frame: pl.DataFrame | FrameChunks) -> Iterator[pl.DataFrame]:
+    """A frame as an iterator of chunks (a whole DataFrame is one chunk)."""
+    if isinstance(frame, pl.DataFrame):
+        yield frame
+    else:
+        yield from frame
+
+
+def height_of(frame: pl.DataFrame | FrameChunks) -> int | None:
+    return frame.height

@@ -1,0 +1,226 @@
+"""UN Comtrade: API v1 JSON responses and CSV exports -> tidy trade rows.
+
+Formats (column names in reference/comtrade_columns.csv, so another export's names are a
+data edit): the API v1 / Comtrade+ layout with its 47 native columns (extra columns, such
+as those a script appends, are ignored), and the legacy Comtrade CSV export. A JSON file is
+the API envelope `{"count": n, "data": [...], "error": ""}`.
+
+Reading rules:
+- `refMonth` 52 / `freqCode` A is annual; monthly rows keep freq M and period YYYYMM;
+- partner 0 (`W00`) is World (WLD); M49 codes go to ISO3 through pycountry plus
+  reference/trade_areas.csv (Comtrade's 842, 251, 699 ... and the special areas, kept and
+  flagged);
+- `netWgt` is kg, `primaryValue` US$; flows M, X, RM, RX (legacy 1-4) from
+  reference/trade_flows.csv.
+A code the tables do not know is kept as published and the gate refuses it, naming the
+line; a value cell holding text is refused here, naming line and column.
+
+CSV files are read in bounded chunks (CHUNK_ROWS rows) so a bulk file of tens of millions of
+rows never sits in memory whole; lines are numbered as in the file (header = line 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+from ingest.chunks import FrameChunks
+from ingest.errors import ParseError
+from ingest.provenance import sha256_bytes, sha256_file
+from ingest.reference import table
+from ingest.tidy import ParsedFile
+from ingest.trade import (
+    TOTAL_CUSTOMS,
+    TOTAL_MOT,
+    TOTAL_PARTNER2,
+    TRADE_SCHEMA,
+    check_numbers,
+    finish,
+    flow_codes,
+    m49_frame,
+)
+
+SOURCE_ID = "un_comtrade"
+DATASET = "flows"
+CHUNK_ROWS = int(os.environ.get("TUNGSTEN_CHUNK_ROWS", "1000000"))
+KINDS = {"int": pl.Int32, "float": pl.Float64}
+TRUE, FALSE = {"true", "1", "t", "yes"}, {"false", "0", "f", "no"}
+
+
+@cache
+def formats() -> dict[str, dict[str, tuple[str, str]]]:
+    """format -> {column as published: (field, kind)} for the columns the warehouse reads."""
+    out: dict[str, dict[str, tuple[str, str]]] = {}
+    for r in table("comtrade_columns"):
+        cols = out.setdefault(r["format"], {})
+        if r["field"]:
+            cols[r["column"]] = (r["field"], r["kind"])
+    return out
+
+
+@cache
+def native_columns(fmt: str) -> tuple[str, ...]:
+    return tuple(r["column"] for r in table("comtrade_columns") if r["format"] == fmt)
+
+
+def detect_format(header: list[str], file: str) -> str:
+    """The format whose read columns are all in the header; else say what is missing."""
+    names = set(header)
+    best, best_missing = None, None
+    for fmt, cols in formats().items():
+        missing = [c for c in cols if c not in names]
+        if not missing:
+            return fmt
+        if best_missing is None or len(missing) < len(best_missing):
+            best, best_missing = fmt, missing
+    raise ParseError(file, f"not a UN Comtrade export: expected the {len(native_columns(best))} {best} columns "
+                           f"({', '.join(native_columns(best)[:6])}, ...); missing {', '.join(best_missing[:8])}"
+                           f"{' ...' if len(best_missing) > 8 else ''}", line=1)
+
+
+def parse_comtrade(path: str | Path, *, vintage: str | None = None, data: bytes | None = None) -> ParsedFile:
+    """Parse a Comtrade CSV or API JSON file. Reads lazily: rows are produced chunk by chunk."""
+    path = Path(path)
+    file = path.name
+    head = data[:65536] if data is not None else _head(path)
+    if not head.strip():
+        raise ParseError(file, "the file is empty")
+    if b"\x00" in head[:4096]:
+        raise ParseError(file, "the file is binary (NUL bytes), not a Comtrade CSV or JSON file")
+    sha = sha256_bytes(data) if data is not None else sha256_file(path)
+    vintage = vintage or default_vintage(path)
+    if head.lstrip(b"\xef\xbb\xbf \r\n\t")[:1] in (b"{", b"["):
+        raw = read_api_json(data if data is not None else path.read_bytes(), file)
+        frame = tidy_chunk(raw, "api_v1", file, vintage, sha)
+        chunks = FrameChunks(lambda: iter([frame]), TRADE_SCHEMA)
+        return ParsedFile(SOURCE_ID, vintage, file, sha, "utf-8", "comtrade api_v1 json", {DATASET: chunks})
+    header_line = head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").rstrip("\r")
+    sep = _separator(header_line)
+    header = next(csv.reader([header_line], delimiter=sep))
+    header = [h.strip() for h in header]
+    fmt = detect_format(header, file)
+    source: Path | bytes = data if data is not None else path
+
+    def read() -> Iterator[pl.DataFrame]:
+        for raw in _csv_batches(source, sep, fmt, header):
+            yield tidy_chunk(raw, fmt, file, vintage, sha)
+
+    return ParsedFile(SOURCE_ID, vintage, file, sha, "utf-8", f"comtrade {fmt} csv", {DATASET: FrameChunks(read, TRADE_SCHEMA)})
+
+
+def default_vintage(path: Path) -> str:
+    """A file's vintage when none is given: its name without extension (one query, one file)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", path.stem)[:100]
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(65536)
+
+
+def _separator(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=counts.get)
+
+
+def _csv_batches(source: Path | bytes, sep: str, fmt: str, header: list[str]) -> Iterator[pl.DataFrame]:
+    cols = formats()[fmt]
+    lf = pl.scan_csv(
+        source if isinstance(source, bytes) else str(source),
+        separator=sep, infer_schema=False, encoding="utf8-lossy", row_index_name="source_line", row_index_offset=2,
+        with_column_names=lambda names: [n.replace("\ufeff", "").strip() for n in names],
+        truncate_ragged_lines=False,
+    )
+    lf = lf.select(["source_line", *cols]).rename({c: f for c, (f, _k) in cols.items()})
+    try:
+        yield from lf.collect_batches(chunk_size=CHUNK_ROWS)
+    except pl.exceptions.PolarsError as exc:
+        raise ParseError(_name(source), f"malformed CSV: {str(exc).splitlines()[0]}") from exc
+
+
+def _name(source: Path | bytes) -> str:
+    return source.name if isinstance(source, Path) else "<bytes>"
+
+
+def read_api_json(data: bytes, file: str) -> pl.DataFrame:
+    """The `data` rows of an API v1 envelope as a text frame; source_line is the record's position."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ParseError(file, f"not valid JSON (truncated or damaged?): {exc}") from exc
+    if isinstance(doc, dict):
+        if doc.get("error"):
+            raise ParseError(file, f"the Comtrade API returned an error: {doc['error']}")
+        if "data" not in doc:
+            raise ParseError(file, f"a JSON object without the API's 'data' list (keys: {', '.join(list(doc)[:8])})")
+        rows = doc["data"]
+    else:
+        rows = doc
+    if not isinstance(rows, list) or any(not isinstance(r, dict) for r in rows):
+        raise ParseError(file, "'data' must be a list of records (objects)")
+    cols = formats()["api_v1"]
+    if not rows:
+        return pl.DataFrame(schema={"source_line": pl.Int64, **{f: pl.String for f, _k in cols.values()}})
+    missing = sorted({c for c in cols if c not in rows[0]})
+    if missing:
+        raise ParseError(file, f"API records lack the fields {', '.join(missing)}", line=1)
+    text = {f: [None if r.get(c) is None else str(r.get(c)) for r in rows] for c, (f, _k) in cols.items()}
+    return pl.DataFrame({"source_line": list(range(1, len(rows) + 1)), **text},
+                        schema={"source_line": pl.Int64, **{f: pl.String for f, _k in cols.values()}})
+
+
+def _bools(frame: pl.DataFrame, fields: list[str], file: str) -> pl.DataFrame:
+    out = {}
+    for col in fields:
+        low = pl.col(col).str.strip_chars().str.to_lowercase()
+        bad = frame.filter(low.is_not_null() & (low != "") & ~low.is_in(TRUE | FALSE))
+        if bad.height:
+            first = bad.row(0, named=True)
+            raise ParseError(file, f"{first[col]!r} is not true/false", line=int(first["source_line"]), field=col)
+        out[col] = pl.when(low.is_in(TRUE)).then(True).when(low.is_in(FALSE)).then(False).otherwise(None)
+    return frame.with_columns(**out)
+
+
+def tidy_chunk(raw: pl.DataFrame, fmt: str, file: str, vintage: str, sha: str) -> pl.DataFrame:
+    """Text rows of one chunk (canonical field names) -> tidy trade rows."""
+    kinds = {f: k for f, k in formats()[fmt].values()}
+    text = [c for c, k in kinds.items() if k == "text"]
+    f = raw.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in text])
+    f = check_numbers(f, {c: KINDS[k] for c, k in kinds.items() if k in KINDS}, file)
+    f = _bools(f, [c for c, k in kinds.items() if k == "bool"], file)
+    if "freq" not in f.columns:  # legacy exports: the period's length says annual or monthly
+        f = f.with_columns(freq=pl.when(pl.col("period").str.len_chars() == 6).then(pl.lit("M")).otherwise(pl.lit("A")))
+    f = f.with_columns(
+        period=pl.coalesce("period", pl.col("year").cast(pl.String)),
+        hs_code=pl.col("hs_code").str.replace_all(".", "", literal=True),
+        partner2_code=pl.coalesce(_m49("partner2_code") if "partner2_code" in f.columns else None, pl.lit(TOTAL_PARTNER2)),
+        customs_code=pl.coalesce(pl.col("customs_code") if "customs_code" in f.columns else None, pl.lit(TOTAL_CUSTOMS)),
+        mot_code=pl.coalesce(pl.col("mot_code") if "mot_code" in f.columns else None, pl.lit(TOTAL_MOT)),
+        flow=pl.col("flow_code").replace_strict(flow_codes(), default=None, return_dtype=pl.String),
+        reporter_code=_m49("reporter_code"),
+        partner_code=_m49("partner_code"),
+    )
+    areas = m49_frame()
+    for side in ("reporter", "partner"):
+        f = f.join(areas.rename({"m49": f"{side}_code", "iso3": f"{side}_iso3", "is_area": f"{side}_is_area"}),
+                   on=f"{side}_code", how="left", maintain_order="left")
+    f = f.with_columns(
+        source_id=pl.lit(SOURCE_ID), vintage=pl.lit(vintage), dataset=pl.lit(DATASET),
+        value_published=pl.col("value_usd"), value_unit=pl.lit("US$"),
+        source_file=pl.lit(file), source_sha256=pl.lit(sha),
+    )
+    return finish(f)
+
+
+def _m49(col: str) -> pl.Expr:
+    """'036' and '36' are the same M49 code."""
+    stripped = pl.col(col).str.strip_chars_start("0")
+    return pl.when(pl.col(col).is_null()).then(None).when(stripped == "").then(pl.lit("0")).otherwise(stripped)

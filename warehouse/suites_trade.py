@@ -1,0 +1,89 @@
+"""GX suites of the trade tables (UN Comtrade, ITC Trade Map, the aggregated snapshot).
+
+A load is one file; its rows must have every key filled and unique, a known flow and HS
+code, non-negative values and weights, years in range, a reporter other than its partner
+(the World-to-World total row aside), and weights that are kilograms: where the quantity
+unit is kg the quantity equals the net weight, and unit values stay within the bounds of
+the HS group (reference/hs_groups.csv) for all but a few small lots. The cross-row rules
+are audit columns computed here and asserted by GX like any other rule.
+
+For speed on bulk files (validated chunk by chunk) the audit returns only the columns the
+expectations and the failure examples read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+import polars as pl
+
+from ingest.countries import valid_iso3
+from ingest.reference import table
+from ingest.registry import dataset_of
+from ingest.trade import KG_UNIT_CODE, TRADE_KEY, area_kinds, flow_codes, hs_codes
+
+FIRST_YEAR = 1962  # UN Comtrade's first year
+AUDIT_SELF_TRADE = "audit_reporter_is_partner"
+AUDIT_KG_QTY = "audit_kg_quantity_differs_from_net_weight"
+AUDIT_UNIT_VALUE = "audit_unit_value_usd_per_kg_out_of_bounds"
+MIN_LOT_KG = 1000.0  # unit values of smaller lots are too noisy to judge
+UNIT_VALUE_MOSTLY = 0.95
+FLOWS = ["import", "export", "re_import", "re_export"]
+NUMBERS = ["value_usd", "cif_usd", "fob_usd", "net_weight_kg", "gross_weight_kg", "qty"]
+EXAMPLES = ("source_line", "reporter_code", "partner_code", "flow_code", "hs_code", "period", "value_usd", "net_weight_kg")
+
+
+@cache
+def _group_bounds() -> pl.DataFrame:
+    groups = {r["hs_group"]: r for r in table("hs_groups")}
+    rows = [{"hs_code": code, "lo": float(groups[r["hs_group"]]["min_usd_per_kg"] or "nan"),
+             "hi": float(groups[r["hs_group"]]["max_usd_per_kg"] or "nan")} for code, r in hs_codes().items()]
+    return pl.DataFrame(rows).fill_nan(None)
+
+
+@cache
+def known_areas() -> list[str]:
+    return sorted(set(valid_iso3()) | set(area_kinds()))
+
+
+def trade_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """The columns the suite reads, plus the audit columns."""
+    unit_value = pl.col("value_usd") / pl.col("net_weight_kg")
+    judged = pl.col("net_weight_kg").fill_null(0) >= MIN_LOT_KG
+    out = frame.join(_group_bounds(), on="hs_code", how="left", maintain_order="left").with_columns(
+        (pl.col("reporter_iso3") == pl.col("partner_iso3")).and_(pl.col("reporter_iso3") != "WLD").fill_null(False)
+        .alias(AUDIT_SELF_TRADE),
+        ((pl.col("qty_unit_code") == KG_UNIT_CODE) & (pl.col("qty") > 0) & (pl.col("net_weight_kg") > 0)
+         & ((pl.col("qty") - pl.col("net_weight_kg")).abs() > 0.01 * pl.col("net_weight_kg"))).fill_null(False)
+        .alias(AUDIT_KG_QTY),
+        pl.when(judged & pl.col("lo").is_not_null())
+        .then((unit_value < pl.col("lo")) | (unit_value > pl.col("hi"))).otherwise(None).alias(AUDIT_UNIT_VALUE),
+    )
+    keep = list(dict.fromkeys([*TRADE_KEY, *NUMBERS, *EXAMPLES, "dataset", "year", "flow_code", "source_file",
+                               "source_sha256", AUDIT_SELF_TRADE, AUDIT_KG_QTY, AUDIT_UNIT_VALUE]))
+    return out.select(keep)
+
+
+def trade_expectations(raw_table: str, vintage: str, dataset: str) -> list[tuple[str, dict]]:
+    source_id = dataset_of(raw_table)[0]
+    specs: list[tuple[str, dict]] = [("ExpectColumnValuesToNotBeNull", {"column": c}) for c in
+                                     [*TRADE_KEY, "year", "flow_code", "value_usd", "source_file", "source_sha256",
+                                      "source_line"]]
+    specs += [
+        ("ExpectCompoundColumnsToBeUnique", {"column_list": TRADE_KEY}),
+        ("ExpectColumnValuesToBeInSet", {"column": "source_id", "value_set": [source_id]}),
+        ("ExpectColumnValuesToBeInSet", {"column": "vintage", "value_set": [vintage]}),
+        ("ExpectColumnValuesToBeInSet", {"column": "flow_code", "value_set": sorted(set(flow_codes()) | set(FLOWS))}),
+        ("ExpectColumnValuesToBeInSet", {"column": "flow", "value_set": FLOWS}),
+        ("ExpectColumnValuesToBeInSet", {"column": "freq", "value_set": ["A", "M"]}),
+        ("ExpectColumnValuesToBeBetween", {"column": "year", "min_value": FIRST_YEAR, "max_value": dt.date.today().year}),
+        ("ExpectColumnValuesToBeInSet", {"column": "hs_code", "value_set": sorted(hs_codes())}),
+        ("ExpectColumnValuesToBeInSet", {"column": "reporter_iso3", "value_set": known_areas()}),
+        ("ExpectColumnValuesToBeInSet", {"column": "partner_iso3", "value_set": known_areas()}),
+        ("ExpectColumnValuesToBeInSet", {"column": AUDIT_SELF_TRADE, "value_set": [False]}),
+        ("ExpectColumnValuesToBeInSet", {"column": AUDIT_KG_QTY, "value_set": [False]}),
+        ("ExpectColumnValuesToBeInSet", {"column": AUDIT_UNIT_VALUE, "value_set": [False], "mostly": UNIT_VALUE_MOSTLY}),
+    ]
+    specs += [("ExpectColumnValuesToBeBetween", {"column": c, "min_value": 0}) for c in NUMBERS]
+    return specs
