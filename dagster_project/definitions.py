@@ -39,7 +39,7 @@ from warehouse.dbt_build import dbt_env
 from warehouse.paths import DBT_PROJECT_DIR, current
 
 DBT_MANIFEST = ensure_manifest()
-REF_TABLES = ["countries", "unit_factors", "metrics", "sponsor_blocs"]
+REF_TABLES = ["countries", "unit_factors", "metrics", "sponsor_blocs", "hs_codes", "trade_areas"]
 
 
 def _raw_asset(table: str):

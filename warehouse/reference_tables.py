@@ -27,7 +27,24 @@ def frames() -> dict[str, pl.DataFrame]:
     sources = pl.DataFrame(list(table("sources"))).with_columns(pl.col("is_public") == "true")
     blocs = pl.DataFrame(list(table("sponsor_blocs")))
     return {"ref.countries": countries, "ref.unit_factors": units, "ref.metrics": metrics, "ref.sponsor_blocs": blocs,
-            "meta.sources": sources}
+            "ref.hs_codes": _hs_codes(), "ref.trade_areas": _trade_areas(), "meta.sources": sources}
+
+
+def _hs_codes() -> pl.DataFrame:
+    """HS codes with their group label and the unit-value bounds of the group."""
+    groups = pl.DataFrame(list(table("hs_groups"))).select(
+        "hs_group", pl.col("label").alias("hs_group_label"),
+        pl.col("min_usd_per_kg").replace("", None).cast(pl.Float64), pl.col("max_usd_per_kg").replace("", None).cast(pl.Float64))
+    return (pl.DataFrame(list(table("hs_codes")))
+            .with_columns(pl.col("level").cast(pl.Int32), pl.col("tungsten_specific") == "true")
+            .join(groups, on="hs_group", how="left").rename({"description": "hs_description"}))
+
+
+def _trade_areas() -> pl.DataFrame:
+    """The trade partners that are not countries (World, EU, nes areas) and Comtrade's own country codes."""
+    return pl.DataFrame(list(table("trade_areas"))).select(
+        pl.col("code").alias("area_code"), "m49", pl.col("name").alias("area_name"), "kind",
+        (~pl.col("kind").is_in(["country", "former"])).alias("is_area"), "note")
 
 
 def _current() -> set[str]:

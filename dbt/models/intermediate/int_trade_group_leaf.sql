@@ -1,0 +1,16 @@
+-- Flows summed to the three tungsten HS groups without double counting: within one
+-- 4-digit heading a reporter's 6-digit rows are used when it published any, else its
+-- 4-digit row. Context codes (TOTAL, chapters) are left out.
+with ranked as (
+    select *,
+           max(hs_level) over (
+               partition by source_id, reporter_iso3, partner_iso3, flow, year, left(hs_code, 4)
+           ) as finest_level
+    from {{ ref('trade_flows') }}
+    where hs_group <> 'context' and not is_mirror
+)
+select source_id, reporter_iso3, partner_iso3, flow, year, hs_group, hs_group_label,
+       sum(value_usd) as value_usd
+from ranked
+where hs_level = finest_level
+group by all

@@ -1,0 +1,20 @@
+-- Each reporter's partners for a flow, HS code and year, as shares of the reporter's
+-- total: its own World row where it reported one, else the sum over its partners.
+with partners as (
+    select source_id, reporter_iso3, flow, hs_code, year, partner_iso3, value_usd
+    from {{ ref('trade_flows') }}
+    where not is_mirror and partner_iso3 <> 'WLD'
+),
+world as (
+    select source_id, reporter_iso3, flow, hs_code, year, value_usd as world_value_usd
+    from {{ ref('trade_flows') }}
+    where not is_mirror and partner_iso3 = 'WLD'
+)
+select p.source_id, p.reporter_iso3, p.flow, p.hs_code, p.year, p.partner_iso3, p.value_usd,
+       coalesce(w.world_value_usd, sum(p.value_usd) over (partition by p.source_id, p.reporter_iso3, p.flow, p.hs_code, p.year))
+           as reporter_total_usd,
+       w.world_value_usd is not null as total_is_reported,
+       100.0 * p.value_usd / nullif(reporter_total_usd, 0) as share_pct,
+       rank() over (partition by p.source_id, p.reporter_iso3, p.flow, p.hs_code, p.year order by p.value_usd desc) as rank
+from partners p
+left join world w using (source_id, reporter_iso3, flow, hs_code, year)
