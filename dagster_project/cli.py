@@ -80,16 +80,25 @@ def _finish(summary) -> None:
 @app.command()
 def refresh(
     force: bool = typer.Option(False, help="Rebuild and publish the marts even if nothing changed."),
-    live: bool = typer.Option(False, "--live", help="First fetch the latest USGS data release from ScienceBase."),
+    live: bool = typer.Option(False, "--live", help="First fetch the latest USGS data release from ScienceBase and, "
+                                                    "with COMTRADE_API_KEY set, the latest years from UN Comtrade."),
 ) -> None:
     """The daily job: load changed snapshot files (validated), build the marts, publish the serving file."""
+    import os
+
     from warehouse.refresh import RefreshError, refresh as run
 
     if live:
+        from ingest.comtrade_api import KEY_ENV
         from ingest.reference import table
 
         latest = max(r["vintage"] for r in table("editions") if r.get("sciencebase_item"))
-        _fetch(latest, None)
+        _fetch_usgs(latest, None)
+        if os.environ.get(KEY_ENV):
+            _fetch_comtrade(default_comtrade_years())
+        else:
+            err.print(f"warning: {KEY_ENV} is not set, so UN Comtrade was not fetched; "
+                      "`tungsten fetch comtrade` explains how to get a key", markup=False)
     try:
         with err.status("refreshing...") as status:
             summary = run(_paths(), lambda m: status.update(m), force=force)
@@ -125,31 +134,67 @@ def ingest(
 
 class Publisher(str, Enum):
     usgs = "usgs"
+    comtrade = "comtrade"
 
 
-def _fetch(edition: str, item: str | None) -> None:
+def _fetch(what: str, run) -> None:
     from ingest.errors import ParseError
     from ingest.http import FetchError
-    from warehouse.refresh import RefreshError, fetch_usgs
+    from warehouse.refresh import RefreshError
 
     try:
-        with err.status(f"fetching {edition}...") as status:
-            summary = fetch_usgs(_paths(), edition, lambda m: status.update(m), item=item)
-    except (FetchError, ParseError, RefreshError) as exc:
+        with err.status(f"fetching {what}...") as status:
+            summary = run(_paths(), lambda m: status.update(m))
+    except (FetchError, ParseError, RefreshError, ValueError) as exc:
         err.print("error: " + str(exc), markup=False, highlight=False)
         err.print("Nothing was loaded; the serving file is unchanged.", markup=False)
         raise typer.Exit(1) from None
     _finish(summary)
 
 
+def _fetch_usgs(edition: str, item: str | None) -> None:
+    from warehouse.refresh import fetch_usgs
+
+    _fetch(edition, lambda paths, progress: fetch_usgs(paths, edition, progress, item=item))
+
+
+def _fetch_comtrade(years: str) -> None:
+    from ingest.comtrade_api import parse_years
+    from warehouse.refresh import fetch_comtrade
+
+    try:
+        wanted = parse_years(years)
+    except ValueError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    _fetch(f"UN Comtrade {years}", lambda paths, progress: fetch_comtrade(paths, wanted, progress))
+
+
+def default_comtrade_years() -> str:
+    """The live run's window: the five latest complete years (Comtrade fills in over two years)."""
+    import datetime as dt
+
+    this = dt.date.today().year
+    return f"{this - 5}-{this - 1}"
+
+
 @app.command()
 def fetch(
-    publisher: Publisher = typer.Argument(..., help="Whose data release to fetch."),
-    edition: str = typer.Option(..., "--edition", help="Edition code, e.g. MCS2026."),
-    item: str = typer.Option(None, help="ScienceBase item id, where reference/editions.csv has none."),
+    publisher: Publisher = typer.Argument(..., help="Whose data to fetch: usgs (ScienceBase) or comtrade (API)."),
+    edition: str = typer.Option(None, "--edition", help="usgs: edition code, e.g. MCS2026."),
+    item: str = typer.Option(None, help="usgs: ScienceBase item id, where reference/editions.csv has none."),
+    years: str = typer.Option(None, "--years", help="comtrade: years, e.g. 2018-2023 (default: the five latest)."),
 ) -> None:
-    """Download a publisher's data release (saved to landing before parsing), load it, publish."""
-    _fetch(edition, item)
+    """Download a publisher's data (saved to landing before parsing), load it, publish.
+
+    comtrade needs COMTRADE_API_KEY in the environment."""
+    if publisher is Publisher.usgs:
+        if not edition:
+            err.print("error: fetch usgs needs --edition (e.g. MCS2026)", markup=False)
+            raise typer.Exit(2)
+        _fetch_usgs(edition, item)
+    else:
+        _fetch_comtrade(years or default_comtrade_years())
 
 
 @app.command()

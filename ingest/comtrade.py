@@ -177,14 +177,14 @@ def read_api_json(data: bytes, file: str) -> pl.DataFrame:
                         schema={"source_line": pl.Int64, **{f: pl.String for f, _k in cols.values()}})
 
 
-def _bools(frame: pl.DataFrame, fields: list[str], file: str) -> pl.DataFrame:
+def _bools(frame: pl.DataFrame, fields: list[str], file: str, labels: dict[str, str]) -> pl.DataFrame:
     out = {}
     for col in fields:
         low = pl.col(col).str.strip_chars().str.to_lowercase()
         bad = frame.filter(low.is_not_null() & (low != "") & ~low.is_in(TRUE | FALSE))
         if bad.height:
             first = bad.row(0, named=True)
-            raise ParseError(file, f"{first[col]!r} is not true/false", line=int(first["source_line"]), field=col)
+            raise ParseError(file, f"{first[col]!r} is not true/false", line=int(first["source_line"]), field=labels[col])
         out[col] = pl.when(low.is_in(TRUE)).then(True).when(low.is_in(FALSE)).then(False).otherwise(None)
     return frame.with_columns(**out)
 
@@ -194,8 +194,9 @@ def tidy_chunk(raw: pl.DataFrame, fmt: str, file: str, vintage: str, sha: str) -
     kinds = {f: k for f, k in formats()[fmt].values()}
     text = [c for c, k in kinds.items() if k == "text"]
     f = raw.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in text])
-    f = check_numbers(f, {c: KINDS[k] for c, k in kinds.items() if k in KINDS}, file)
-    f = _bools(f, [c for c, k in kinds.items() if k == "bool"], file)
+    labels = {f: c for c, (f, _k) in formats()[fmt].items()}
+    f = check_numbers(f, {c: KINDS[k] for c, k in kinds.items() if k in KINDS}, file, labels=labels)
+    f = _bools(f, [c for c, k in kinds.items() if k == "bool"], file, labels)
     if "freq" not in f.columns:  # legacy exports: the period's length says annual or monthly
         f = f.with_columns(freq=pl.when(pl.col("period").str.len_chars() == 6).then(pl.lit("M")).otherwise(pl.lit("A")))
     f = f.with_columns(

@@ -18,6 +18,10 @@ USER_AGENT = "tungsten-warehouse/0.1 (open tungsten market-intelligence warehous
 class FetchError(RuntimeError):
     """A fetch that failed for good (after retries where retrying made sense)."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
 
 class _Retryable(Exception):
     def __init__(self, message: str, retry_after: float | None = None):
@@ -76,7 +80,7 @@ def get_bytes(url: str, *, params: dict | None = None, headers: dict | None = No
                     raise _Retryable(f"HTTP {response.status_code}", _retry_after(response))
                 if response.status_code >= 400:
                     body = response.read()[:300].decode("utf-8", "replace")
-                    raise FetchError(f"GET {url}: HTTP {response.status_code}: {body}")
+                    raise FetchError(f"GET {url}: HTTP {response.status_code}: {body}", response.status_code)
                 data = response.read()
                 expected = response.headers.get("Content-Length")
                 if expected is not None and expected.isdigit() and int(expected) != len(data):

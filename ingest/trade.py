@@ -138,9 +138,10 @@ def names_to_codes(names: pl.Series) -> pl.DataFrame:
                         schema={"name": pl.String, "iso3": pl.String, "is_area": pl.Boolean})
 
 
-def check_numbers(frame: pl.DataFrame, columns: dict[str, pl.DataType], file: str, line_column: str = "source_line") -> pl.DataFrame:
+def check_numbers(frame: pl.DataFrame, columns: dict[str, pl.DataType], file: str, line_column: str = "source_line",
+                  labels: dict[str, str] | None = None) -> pl.DataFrame:
     """Cast text columns to numbers; a cell that is text, not a number, is a ParseError naming
-    its line and column (the first one, and how many more)."""
+    its line and column as published (labels: field -> published name), the first one and how many."""
     casts = {}
     for col, dtype in columns.items():
         text = pl.col(col).str.strip_chars()
@@ -149,7 +150,7 @@ def check_numbers(frame: pl.DataFrame, columns: dict[str, pl.DataType], file: st
         if bad.height:
             first = bad.row(0, named=True)
             raise ParseError(file, f"{first[col]!r} is not a number ({bad.height} such cell(s) in this column)",
-                             line=int(first[line_column]), field=col)
+                             line=int(first[line_column]), field=(labels or {}).get(col, col))
     return frame.with_columns(**casts)
 
 

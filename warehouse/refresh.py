@@ -281,6 +281,25 @@ def fetch_usgs(paths: Paths, edition: str, progress: Progress = lambda _m: None,
     return _load_then_publish(paths, [("usgs", f, edition) for f in files], progress, collect_parse_errors=True)
 
 
+def fetch_comtrade(paths: Paths, years: list[int], progress: Progress = lambda _m: None) -> RefreshSummary:
+    """Fetch the tungsten codes for these years from the UN Comtrade API, then load and publish.
+
+    Each response is saved before parsing and landed by the loader; a response with no
+    records is reported and not loaded. A failed fetch raises FetchError and changes nothing.
+    """
+    from ingest.comtrade_api import fetch_years
+
+    saved = fetch_years(years, paths.home / "downloads" / "comtrade", progress=progress)
+    for s in saved:
+        if not s.records:
+            progress(f"{s.path.name}: no records (the API has no data for this query yet)")
+    files = [("comtrade", s.path, s.vintage) for s in saved if s.records]
+    if not files:
+        summary = RefreshSummary(serving_path=paths.serving)
+        return summary
+    return _load_then_publish(paths, files, progress, collect_parse_errors=True)
+
+
 def ingest_file(paths: Paths, source: str, file: Path, progress: Progress = lambda _m: None, *, vintage: str | None = None,
                 options: dict | None = None) -> RefreshSummary:
     """Load one file the user gives (publisher file or curated file), then rebuild the marts and publish.
