@@ -160,17 +160,18 @@ def _duplicates_across_chunks(con, raw_table: str, lid: str, key: tuple[str, ...
     from warehouse.validate import EXAMPLE_ROWS, Failure
 
     cols = ", ".join(f'"{c}"' for c in key)
-    dups = con.execute(
-        f'SELECT {cols}, count(*) AS n, list(source_line ORDER BY source_line) AS lines FROM raw."{raw_table}" '
-        f"WHERE load_id = ? GROUP BY ALL HAVING count(*) > 1 ORDER BY min(source_line) LIMIT {EXAMPLE_ROWS}", [lid],
-    ).pl()
-    if dups.is_empty():
+    cur = con.execute(
+        f'SELECT {cols}, list(source_line ORDER BY source_line) AS lines FROM raw."{raw_table}" '
+        f"WHERE load_id = ? GROUP BY ALL HAVING count(*) > 1 ORDER BY min(source_line) LIMIT {EXAMPLE_ROWS}", [lid])
+    names = [d[0] for d in cur.description]
+    dups = [dict(zip(names, r)) for r in cur.fetchall()]
+    if not dups:
         return None
     total = con.execute(
         f'SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM raw."{raw_table}" WHERE load_id = ? '
         f"GROUP BY {cols} HAVING count(*) > 1)", [lid]).fetchone()[0]
     examples = [{"source_lines": r["lines"], **{c: r[c] for c in key if c not in ("source_id", "vintage")}}
-                for r in dups.iter_rows(named=True)]
+                for r in dups]
     return Failure("expect_compound_columns_to_be_unique (across chunks, checked in DuckDB)", ",".join(key),
                    int(total), examples)
 

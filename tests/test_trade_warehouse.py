@@ -1,0 +1,196 @@
+"""Trade through the warehouse: the embedded snapshot answers the top HS 2611 exporters; a
+Comtrade file loads into the trade marts; malformed files are refused with nothing lost;
+a file read in chunks is validated chunk by chunk and rolled back whole."""
+
+import hashlib
+
+import duckdb
+import pytest
+
+from conftest import REAL
+from ingest import comtrade
+from ingest.errors import ParseError
+from trade_files import BILATERAL, api_body, csv_text, record
+from warehouse.refresh import ingest_file
+
+CMR = REAL / "trade" / "critical-minerals-replication_docs_data_tungsten.json"
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def q(path, sql, params=None):
+    con = duckdb.connect(str(path), read_only=path.name != "build.duckdb")
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_top_hs2611_exporters_2022_from_the_snapshot(serving_con):
+    top = serving_con.execute(
+        "SELECT reporter_iso3, value_usd, share_pct, rank, world_is_published FROM marts.trade_market_share "
+        "WHERE hs_code LIKE '2611%' AND flow = 'export' AND year = 2022 ORDER BY rank LIMIT 3").fetchall()
+    assert [r[0] for r in top] == ["RWA", "ESP", "BOL"]
+    assert top[0][1] == pytest.approx(54.5e6, rel=1e-3) and top[0][3] == 1 and top[0][4] is True
+    assert top[0][2] == pytest.approx(28.904279282377708)
+    src = serving_con.execute("SELECT publisher, source_type FROM meta.sources WHERE source_id = 'cmr_comtrade'").fetchone()
+    assert "UN Comtrade" in src[0] and "critical-minerals-replication" in src[0] and src[1] == "dataset"
+
+
+def test_cli_sql_answers_top_exporters(built_warehouse, monkeypatch):
+    from typer.testing import CliRunner
+
+    from conftest import warehouse_env
+    from dagster_project.cli import app
+
+    for k, v in warehouse_env(built_warehouse).items():
+        monkeypatch.setenv(k, v)
+    res = CliRunner().invoke(app, ["sql", "-f", "csv", "SELECT reporter_iso3, round(value_usd / 1e6, 1) AS musd "
+                                   "FROM marts.trade_market_share WHERE hs_code LIKE '2611%' AND flow = 'export' "
+                                   "AND year = 2022 ORDER BY rank LIMIT 1"])
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[1] == "RWA,54.5"
+
+
+def test_comtrade_file_feeds_the_trade_marts(warehouse, tmp_path):
+    p = tmp_path / "comtrade_2611_2022.csv"
+    p.write_text(csv_text(BILATERAL))
+    summary = ingest_file(warehouse, "comtrade", p)
+    assert summary.ok, summary.errors
+    s = warehouse.serving
+    # partner shares of the USA's imports: its World row (10 M$) is the total
+    shares = q(s, "SELECT partner_iso3, share_pct, rank, total_is_reported FROM marts.trade_partner_share "
+                  "WHERE source_id = 'un_comtrade' AND reporter_iso3 = 'USA' AND hs_code = '261100' ORDER BY rank")
+    assert [(r[0], round(r[1], 6), r[2], r[3]) for r in shares] == [("CHN", 60.0, 1, True), ("BOL", 30.0, 2, True),
+                                                                    ("RWA", 10.0, 3, True)]
+    # dependence on China: ores (6 of 10 M$) and metal (8 of 8 M$, the USA reported no World row for 810194)
+    dep = dict((r[0], r[1:]) for r in q(s, "SELECT hs_group, imports_usd, from_china_pct, top_partner_iso3 "
+                                           "FROM marts.import_dependence WHERE source_id = 'un_comtrade' AND country_iso3 = 'USA' AND year = 2022"))
+    assert dep["ores_concentrates"] == (10e6, pytest.approx(60.0), "CHN")
+    assert dep["metal_articles"] == (8e6, pytest.approx(100.0), "CHN")
+    aut = q(s, "SELECT from_china_pct, top_partner_iso3, top_partner_pct FROM marts.import_dependence "
+               "WHERE source_id = 'un_comtrade' AND country_iso3 = 'AUT' AND hs_group = 'ores_concentrates'")
+    assert aut == [(0.0, "RWA", 80.0)]
+    # mirror: both sides of USA <- CHN; CIF import above FOB export by 300 k$ (5.26 %)
+    gap = q(s, "SELECT import_value_usd_cif, export_value_usd_fob, difference_usd, difference_pct FROM marts.mirror_gaps "
+               "WHERE importer_iso3 = 'USA' AND exporter_iso3 = 'CHN' AND hs_code = '261100'")
+    assert gap[0][:3] == (6e6, 5.7e6, 300000.0) and gap[0][3] == pytest.approx(100 * 0.3 / 5.7)
+    one_sided = q(s, "SELECT import_value_usd_cif, export_value_usd_fob, difference_pct FROM marts.mirror_gaps "
+                     "WHERE importer_iso3 = 'USA' AND exporter_iso3 = 'BOL'")
+    assert one_sided == [(3e6, None, None)]
+    # Rwanda reported nothing: its exports appear as mirrors of its partners' imports
+    mirror = q(s, "SELECT partner_iso3, value_usd FROM marts.trade_flows WHERE reporter_iso3 = 'RWA' AND is_mirror "
+                  "AND flow = 'export' ORDER BY 1")
+    assert mirror == [("AUT", 2e6), ("USA", 1e6)]
+    flows = q(s, "SELECT tungsten_specific, hs_group, unit_value_usd_per_kg FROM marts.trade_flows WHERE source_id = "
+                 "'un_comtrade' AND reporter_iso3 = 'USA' AND partner_iso3 = 'CHN' AND hs_code = '261100' AND NOT is_mirror")
+    assert flows == [(True, "ores_concentrates", 20.0)]
+
+
+def _refused(warehouse, path, source="comtrade"):
+    before = digest(warehouse.serving)
+    raw_before = q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows")
+    cmr_before = q(warehouse.build, "SELECT count(*), sum(value_usd) FROM raw.cmr_trade_flows")
+    summary = ingest_file(warehouse, source, path)
+    assert not summary.ok
+    assert digest(warehouse.serving) == before
+    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == raw_before
+    assert q(warehouse.build, "SELECT count(*), sum(value_usd) FROM raw.cmr_trade_flows") == cmr_before
+    assert list(warehouse.landing.rglob(path.name))[0].read_bytes() == path.read_bytes()
+    return summary.errors[0]
+
+
+def test_loaded_comtrade_survives_a_refused_file(warehouse, tmp_path):
+    good = tmp_path / "good.json"
+    good.write_bytes(api_body(BILATERAL))
+    assert ingest_file(warehouse, "comtrade", good).ok
+    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == [(len(BILATERAL),)]
+    dup = tmp_path / "dup.csv"
+    dup.write_text(csv_text(BILATERAL + [BILATERAL[2]]))
+    msg = _refused(warehouse, dup)
+    assert "dup.csv" in msg and "expect_compound_columns_to_be_unique" in msg and '"source_line": 10' in msg
+    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == [(len(BILATERAL),)]
+
+
+def test_unknown_hs_code_is_refused_with_its_line(warehouse, tmp_path):
+    p = tmp_path / "hs.csv"
+    p.write_text(csv_text(BILATERAL[:3] + [record(842, 156, "M", "810500", 2022, 1e6, 1e4)]))
+    msg = _refused(warehouse, p)
+    assert "expect_column_values_to_be_in_set on hs_code" in msg and '"hs_code": "810500"' in msg and '"source_line": 5' in msg
+
+
+def test_real_non_tungsten_sample_is_refused(warehouse):
+    msg = _refused(warehouse, REAL / "trade" / "semiconductor_trade.csv")
+    assert "semiconductor_trade.csv" in msg and '"hs_code": "8542"' in msg
+
+
+def test_unknown_area_and_self_trade_are_refused(warehouse, tmp_path):
+    p = tmp_path / "areas.csv"
+    p.write_text(csv_text(BILATERAL[:2] + [record(842, 123456, "M", "261100", 2022, 1.0, 1.0),
+                                           record(156, 156, "X", "261100", 2022, 1.0, 1.0)]))
+    msg = _refused(warehouse, p)
+    assert "partner_iso3" in msg and '"partner_code": "123456"' in msg
+    assert "audit_reporter_is_partner" in msg
+
+
+def test_weights_not_in_kg_are_refused(warehouse, tmp_path):
+    tonnes = [record(842, 156, "M", "261100", 2022, 6_000_000.0, 300.0, qty=300.0 * 1000, qtyUnitCode=8)]
+    p = tmp_path / "tonnes.csv"
+    p.write_text(csv_text(tonnes))
+    msg = _refused(warehouse, p)
+    assert "audit_kg_quantity_differs_from_net_weight" in msg
+
+
+def test_text_in_a_value_column_is_refused_and_nothing_lost(warehouse, tmp_path):
+    p = tmp_path / "text.csv"
+    p.write_text(csv_text(BILATERAL).replace("3000000.0", "three million"))
+    before = digest(warehouse.serving)
+    with pytest.raises(ParseError, match=r"text.csv, line 3, field 'cifvalue': 'three million' is not a number"):
+        ingest_file(warehouse, "comtrade", p)
+    assert digest(warehouse.serving) == before
+    assert q(warehouse.build, "SELECT status FROM meta.loads WHERE file_name = 'text.csv'") == [("failed",)]
+
+
+def test_chunked_file_is_validated_per_chunk_and_rolled_back_whole(warehouse, tmp_path, monkeypatch):
+    monkeypatch.setattr(comtrade, "CHUNK_ROWS", 3)
+    # a duplicate two chunks apart: only the database check across chunks can see it
+    p = tmp_path / "chunks_dup.csv"
+    p.write_text(csv_text(BILATERAL + [BILATERAL[0]]))
+    msg = _refused(warehouse, p)
+    assert "across chunks" in msg and "[2, 10]" in msg
+    # a bad value in the third chunk: the first two chunks, already written, are rolled back
+    p2 = tmp_path / "chunks_text.csv"
+    p2.write_text(csv_text(BILATERAL).replace("8000000.0", "eight"))
+    with pytest.raises(ParseError, match="line 9"):
+        ingest_file(warehouse, "comtrade", p2)
+    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == [(0,)]
+    # the same rows without faults load in three chunks
+    p3 = tmp_path / "chunks_ok.csv"
+    p3.write_text(csv_text(BILATERAL))
+    summary = ingest_file(warehouse, "comtrade", p3)
+    assert summary.ok, summary.errors
+    assert q(warehouse.build, "SELECT count(*), count(DISTINCT load_id) FROM raw.comtrade_flows") == [(8, 1)]
+
+
+def test_itc_file_loads(warehouse):
+    path = REAL / "trade" / "Trade_Map_-_List_of_importing_markets_for_a_product_exported_by_China.txt"
+    summary = ingest_file(warehouse, "itc", path, options={"hs": "TOTAL"})
+    assert summary.ok, summary.errors
+    top = q(warehouse.serving, "SELECT partner_iso3, rank FROM marts.trade_partner_share WHERE source_id = 'itc_trademap' "
+                               "AND reporter_iso3 = 'CHN' AND year = 2020 ORDER BY rank LIMIT 2")
+    assert top == [("USA", 1), ("HKG", 2)]
+
+
+def test_project_bgs_hhi_agrees_with_the_aggregate(serving_con):
+    """The aggregate's HHI is computed from BGS production; ours from the BGS figures we load."""
+    from ingest.cmr import mining_metrics
+
+    theirs = {r["year"]: r["hhi"] for r in mining_metrics(CMR).iter_rows(named=True)}
+    ours = dict(serving_con.execute(
+        "SELECT year, hhi FROM marts.supply_concentration WHERE source_id = 'bgs_wms' AND year BETWEEN 2000 AND 2023").fetchall())
+    common = sorted(set(theirs) & set(ours))
+    assert len(common) >= 20
+    diffs = {y: abs(ours[y] - theirs[y]) for y in common}
+    assert max(diffs.values()) < 1.0, diffs
