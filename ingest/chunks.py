@@ -33,11 +33,24 @@ class FrameChunks:
 
 
 def chunks_of(frame: pl.DataFrame | FrameChunks) -> Iterator[pl.DataFrame]:
-    """A frame as an iterator of chunks (a whole DataFrame is one chunk)."""
+    """A frame as an iterator of chunks (a whole DataFrame is one chunk); the next chunk of a
+    chunked frame is read in a background thread while the caller works on the current one
+    (polars parses without the GIL, so reading overlaps validation)."""
     if isinstance(frame, pl.DataFrame):
         yield frame
-    else:
-        yield from frame
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    it = iter(frame)
+    done = object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-reader") as pool:
+        pending = pool.submit(next, it, done)
+        while True:
+            chunk = pending.result()  # re-raises a ParseError of the reader here
+            if chunk is done:
+                return
+            pending = pool.submit(next, it, done)
+            yield chunk
 
 
 def height_of(frame: pl.DataFrame | FrameChunks) -> int | None:
