@@ -54,3 +54,14 @@ def current() -> Paths:
     snapshot = Path(os.environ.get("TUNGSTEN_SNAPSHOT_DIR") or PROJECT_ROOT / "data" / "snapshot")
     curated = Path(os.environ.get("TUNGSTEN_CURATED_DIR") or PROJECT_ROOT / "data" / "curated")
     return Paths(home.resolve(), serving.resolve(), snapshot.resolve(), curated.resolve())
+
+
+def apply_duckdb_settings(con) -> None:
+    """Settings for every read-write DuckDB connection of a run: a memory limit (DuckDB spills
+    to disk past it, so a 10-million-row load stays in bounded memory) and no insertion-order
+    bookkeeping. Applied with SET, not as connection config: dbt-duckdb may hold the same file
+    open in this process, and DuckDB refuses a second connection with another config.
+    TUNGSTEN_DUCKDB_MEMORY overrides the limit."""
+    limit = os.environ.get("TUNGSTEN_DUCKDB_MEMORY", "1500MB")
+    con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+    con.execute("SET preserve_insertion_order = false")

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.paths import apply_duckdb_settings
+
 PUBLISHED_SCHEMAS = ("raw", "meta", "ref", "marts")
 STORAGE_VERSION = "v1.0.0"
 
@@ -34,6 +36,7 @@ def publish(build_path: Path, serving_path: Path, fingerprints: dict[str, str] |
     # Connect to the build file itself (not ATTACH): dbt-duckdb may still hold it open in this
     # process, and DuckDB refuses to attach one file twice; connect() shares that instance.
     con = duckdb.connect(str(build_path))
+    apply_duckdb_settings(con)
     try:
         build = con.execute("SELECT current_database()").fetchone()[0]
         con.execute(f"ATTACH {_quote_path(tmp)} AS serving (STORAGE_VERSION '{STORAGE_VERSION}')")

@@ -34,7 +34,7 @@ from warehouse.load import (
     record_skip,
     record_unreadable,
 )
-from warehouse.paths import Paths
+from warehouse.paths import Paths, apply_duckdb_settings
 from warehouse.publish import publish, served_fingerprints
 from warehouse.schema import ensure_schema
 
@@ -78,6 +78,7 @@ def writer_lock(paths: Paths) -> Iterator[None]:
 
 def connect_build(paths: Paths) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(paths.build))
+    apply_duckdb_settings(con)
     ensure_schema(con)
     return con
 
