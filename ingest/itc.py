@@ -85,8 +85,8 @@ def parse_itc(path: str | Path, *, vintage: str | None = None, data: bytes | Non
         header.pop()
     layout, year_columns = _layout(header, file)
     named = names_from_file(file)
-    reporter_iso3 = _reporter(layout, reporter, named, file)
-    hs_code = _product(layout, hs, named, file)
+    reporter_iso3 = _whole_file("reporter", layout, reporter, named, file)
+    hs_code = _whole_file("product", layout, hs, named, file)
     first_value = 2 if layout["second_column"] else 1
     out = []
     for i, fields in enumerate(rows[1:], start=2):
@@ -138,30 +138,28 @@ def _layout(header: list[str], file: str) -> tuple[dict[str, str], list[tuple[in
     return layouts()[key], years
 
 
-def _reporter(layout: dict[str, str], option: str | None, named: dict[str, str], file: str) -> str | None:
-    if layout["row_role"] == "reporter":
-        return None  # each row names its reporter
-    if option:
-        return option.upper()
-    if "reporter" in named:
-        code = area_of_name(named["reporter"])
-        if code is None:
-            raise ParseError(file, f"the reporter {named['reporter']!r} in the file name is not a known country; give --reporter ISO3")
-        return code
-    raise ParseError(file, "the file name does not say whose trade this is; give --reporter ISO3")
+# What the file name or an option must give when the rows do not: (option, how to read
+# the file name's text, what the option looks like, what it is in words).
+WHOLE_FILE = {
+    "reporter": ("--reporter", area_of_name, "ISO3", "whose trade this is", "a known country"),
+    "product": ("--hs", product_code, "CODE (an HS code, or TOTAL for all products)", "which product this is",
+                "a known HS label"),
+}
 
 
-def _product(layout: dict[str, str], option: str | None, named: dict[str, str], file: str) -> str | None:
-    if layout["row_role"] == "product":
-        return None  # each row names its product
+def _whole_file(kind: str, layout: dict[str, str], option: str | None, named: dict[str, str], file: str) -> str | None:
+    """The reporter or product of a whole file: None when each row names its own."""
+    if layout["row_role"] == kind:
+        return None
+    flag, read, shape, what, known = WHOLE_FILE[kind]
     if option:
         return option.replace(".", "").upper()
-    if "product" in named:
-        code = product_code(named["product"])
+    if kind in named:
+        code = read(named[kind])
         if code is None:
-            raise ParseError(file, f"the product {named['product']!r} in the file name is not a known HS label; give --hs CODE")
+            raise ParseError(file, f"the {kind} {named[kind]!r} in the file name is not {known}; give {flag} {shape}")
         return code
-    raise ParseError(file, "the file name does not say which product this is; give --hs CODE (an HS code, or TOTAL for all products)")
+    raise ParseError(file, f"the file name does not say {what}; give {flag} {shape}")
 
 
 def _row(layout, name, fields, reporter_iso3, hs_code, year, value, line) -> dict:

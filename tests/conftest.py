@@ -68,3 +68,33 @@ def serving_con(built_warehouse):
     con = duckdb.connect(warehouse_env(built_warehouse)["TUNGSTEN_SERVING_PATH"], read_only=True)
     yield con
     con.close()
+
+
+def digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def query(path: Path, sql: str, params=None):
+    """Run a query on a warehouse file. The build file may still be open read-write in this
+    process (dbt-duckdb keeps its connection after an in-process dbt run); DuckDB then
+    refuses a read-only second config, so it is opened read-write."""
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=path.name != "build.duckdb")
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def reply(handler, status: int, headers: dict, body: bytes) -> None:
+    """Send one scripted answer from a loopback test server's handler."""
+    handler.send_response(status)
+    for k, v in headers.items():
+        handler.send_header(k, v)
+    if "Content-Length" not in headers:
+        handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)

@@ -26,7 +26,7 @@ def test_sql_is_read_only(warehouse):
 def test_refresh_summary_and_status(warehouse):
     r = runner.invoke(app, ["refresh"])
     assert r.exit_code == 0, r.output
-    assert "0 loaded, 20 skipped as unchanged, 0 refused" in r.stdout
+    assert "0 loaded, 21 skipped as unchanged, 0 refused" in r.stdout
     assert "marts up to date" in r.stdout
     r = runner.invoke(app, ["status"])
     assert r.exit_code == 0 and "usgs_mcs_world" in r.stdout and "MCS2026" in r.stdout

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import duckdb
 import pytest
 
+from conftest import reply
 from ingest.comtrade_api import Client, fetch_years, parse_years
 from ingest.http import FetchError, HttpSettings
 from trade_files import BILATERAL, api_body, record
@@ -35,13 +36,7 @@ class Api(http.server.BaseHTTPRequestHandler):
         status, headers, body = Api.script[min(n, len(Api.script) - 1)]
         if callable(body):
             body = body(Api.queries[-1])
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        if "Content-Length" not in headers:
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        reply(self, status, headers, body)
 
     def log_message(self, *args):
         pass

@@ -28,7 +28,7 @@ def test_daily_job_runs_in_process(tmp_path, monkeypatch):
     assert result.success
     evaluations = result.get_asset_check_evaluations()
     gx = [e for e in evaluations if e.check_name == "gx_suite"]
-    assert len(gx) == 12 and all(e.passed for e in gx)  # 4 snapshot tables, claims, 7 project tables
+    assert len(gx) == 15 and all(e.passed for e in gx)  # 4 figure tables, 3 trade tables, claims, 7 project tables
     assert all(e.passed for e in evaluations)
     assert result.asset_materializations_for_node("serving_file")
     assert (tmp_path / "serving" / "tungsten.duckdb").exists()

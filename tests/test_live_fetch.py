@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from conftest import USGS
+from conftest import USGS, reply
 from ingest.http import FetchError, HttpSettings, get_bytes
 from ingest.sciencebase import fetch_edition
 
@@ -31,13 +31,7 @@ class Replay(http.server.BaseHTTPRequestHandler):
         n = self.hits.get(path, 0)
         self.hits[path] = n + 1
         status, headers, body = answers[min(n, len(answers) - 1)]
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        if "Content-Length" not in headers:
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        reply(self, status, headers, body)
 
     def log_message(self, *args):
         pass

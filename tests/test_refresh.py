@@ -1,28 +1,16 @@
 """A whole refresh in a temporary directory, and the gate's promise that refused files
 change nothing: not raw.*, not the serving file's bytes."""
 
-import hashlib
 import shutil
 
 import duckdb
 import pytest
 
-from conftest import BGS, USGS
+from conftest import BGS, USGS, digest
+from conftest import query as q
 from warehouse.refresh import ingest_file, refresh
 
 
-def digest(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def q(path, sql, params=None):
-    # The build file may still be open read-write in this process (dbt-duckdb keeps its
-    # connection after an in-process dbt run); DuckDB then refuses a read-only second config.
-    con = duckdb.connect(str(path), read_only=path.name != "build.duckdb")
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_cold_refresh_answers_the_questions(serving_con):
@@ -36,8 +24,8 @@ def test_cold_refresh_answers_the_questions(serving_con):
     assert world == (4_700_000, ">4,700,000", "greater_than")
     assert serving_con.execute("SELECT min(year), count(*) FROM raw.bgs_wms_production").fetchone() == (1971, 1301)
     loads = serving_con.execute("SELECT count(*) FROM meta.loads WHERE status = 'passed'").fetchone()[0]
-    assert loads == 20  # 12 snapshot files, claims, 7 tables of projects.yml
-    assert serving_con.execute("SELECT count(*) FROM meta.sources").fetchone()[0] == 8
+    assert loads == 21  # 13 snapshot files (one the trade aggregate), claims, 7 tables of projects.yml
+    assert serving_con.execute("SELECT count(*) FROM meta.sources").fetchone()[0] == 11
 
 
 def test_serving_file_is_readable_by_duckdb_1x(built_warehouse):

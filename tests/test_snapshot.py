@@ -15,12 +15,14 @@ def test_snapshot_is_reproducible_from_the_real_files(tmp_path):
 
 def test_manifest_provenance():
     files = load_manifest()
-    assert {s.table for s in files} == {"usgs_mcs_world", "usgs_mcs_salient", "bgs_wms_production", "icmm_sites"}
+    assert {s.table for s in files} == {"usgs_mcs_world", "usgs_mcs_salient", "bgs_wms_production", "icmm_sites",
+                                        "cmr_trade_flows"}
     vintages = {s.vintage for s in files if s.source_id == "usgs_mcs"}
     assert vintages == {"MCS2022", "MCS2023", "MCS2024", "MCS2025", "MCS2026"}
     for s in files:
         assert sha256_file(s.path) == s.sha256
-        original = REAL / {"bgs_wms": "bgs", "usgs_mcs": "usgs", "icmm_gmd": "projects"}[s.source_id] / s.original["file_name"]
+        original = REAL / {"bgs_wms": "bgs", "usgs_mcs": "usgs", "icmm_gmd": "projects",
+                           "cmr_comtrade": "trade"}[s.source_id] / s.original["file_name"]
         assert sha256_file(original) == s.original["sha256"]
         assert s.provenance["publisher"] and s.provenance["licence"] and s.provenance["date_accessed"]
         assert s.read().height == s.rows

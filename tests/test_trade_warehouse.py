@@ -2,12 +2,11 @@
 Comtrade file loads into the trade marts; malformed files are refused with nothing lost;
 a file read in chunks is validated chunk by chunk and rolled back whole."""
 
-import hashlib
 
-import duckdb
 import pytest
 
-from conftest import REAL
+from conftest import REAL, digest
+from conftest import query as q
 from ingest import comtrade
 from ingest.errors import ParseError
 from trade_files import BILATERAL, api_body, csv_text, record
@@ -16,16 +15,6 @@ from warehouse.refresh import ingest_file
 CMR = REAL / "trade" / "critical-minerals-replication_docs_data_tungsten.json"
 
 
-def digest(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def q(path, sql, params=None):
-    con = duckdb.connect(str(path), read_only=path.name != "build.duckdb")
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_top_hs2611_exporters_2022_from_the_snapshot(serving_con):
