@@ -8,10 +8,13 @@
    so the file passes the gate.
 2. floor: DuckDB's own `CREATE TABLE t AS SELECT * FROM read_csv(file)` in a fresh
    process and database (all columns, types sniffed).
-3. ingest: `tungsten ingest comtrade FILE` into an empty warehouse, in a fresh process:
-   parse (polars, chunked), validate (GX per chunk, plus the key check across chunks in
-   DuckDB), load (one transaction), then the dbt build of the marts and the publish.
-   The load stage alone is read from meta.loads.
+3. ingest: after a `tungsten refresh` of the embedded snapshot (a warehouse as users have
+   it), `tungsten ingest comtrade FILE --no-publish` in a fresh process, timed as a whole
+   (start-up and imports included): parse (polars, typed CSV reader, chunked), validate (GX
+   per chunk, plus the key check across chunks in DuckDB), load (chunks written as a pending
+   load, made to count in one transaction). The load stage alone is read from meta.loads.
+4. then `tungsten refresh`: the dbt build of the marts over the 10 million new rows and the
+   publish of the serving file, reported beside it (not part of parse-validate-load).
 Reported: wall time, rows/s, throughput as a multiple of the floor's, and peak RSS of each
 process (ru_maxrss of the child). Targets (issue 3): ingest throughput >= 0.5x the floor's,
 peak RSS < 4 GiB.
@@ -22,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -105,22 +107,36 @@ print(json.dumps({{"seconds": time.perf_counter() - t0, "rows": n,
 
 
 def run_ingest(csv: Path, home: Path) -> dict:
+    """`tungsten ingest comtrade FILE --no-publish` (parse, validate, load), then `tungsten refresh`
+    (the dbt build of the marts over the new rows, and the publish), each in a fresh process."""
     env = {**os.environ, "TUNGSTEN_HOME": str(home / "home"), "TUNGSTEN_SERVING_PATH": str(home / "serving.duckdb"),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    res = subprocess.run([str(TUNGSTEN), "ingest", "comtrade", str(csv)], env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if res.returncode:
-        raise SystemExit(f"ingest failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
+
+    def measured(args: list[str]) -> tuple[float, float]:
+        """Wall seconds and peak RSS (MiB, the child's own ru_maxrss) of one command."""
+        with tempfile.TemporaryFile() as log:
+            t0 = time.perf_counter()
+            proc = subprocess.Popen([str(TUNGSTEN), *args], env=env, stdout=log, stderr=log)
+            _pid, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - t0
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode:
+                log.seek(0)
+                raise SystemExit(f"tungsten {' '.join(args)} failed:\n{log.read().decode()[-3000:]}")
+        return wall, usage.ru_maxrss / 1024
+
+    # the embedded snapshot first, so the ingest is measured against a warehouse as users have it
+    measured(["refresh"])
+    load_wall, load_rss = measured(["ingest", "comtrade", str(csv), "--no-publish"])
+    build_wall, build_rss = measured(["refresh"])
     import duckdb
 
     con = duckdb.connect(str(home / "home" / "build.duckdb"), read_only=True)
     load_s, rows = con.execute("SELECT duration_s, rows FROM meta.loads WHERE status = 'passed' "
                                "AND raw_table = 'comtrade_flows'").fetchone()
     con.close()
-    return {"wall_s": wall, "load_s": load_s, "rows": rows, "rss_mib": max(rss, before) / 1024}
+    return {"wall_s": load_wall, "load_s": load_s, "rows": rows, "rss_mib": load_rss,
+            "build_wall_s": build_wall, "build_rss_mib": build_rss}
 
 
 def main() -> None:
@@ -146,13 +162,16 @@ def main() -> None:
             "floor_read_csv_s": round(floor["seconds"], 1),
             "floor_rows_per_s": round(floor_tp),
             "floor_peak_rss_mib": round(floor["rss_mib"]),
-            "ingest_end_to_end_s": round(ours["wall_s"], 1),
+            "ingest_no_publish_wall_s": round(ours["wall_s"], 1),
             "ingest_rows_per_s": round(ours["rows"] / ours["wall_s"]),
             "ingest_x_floor_throughput": round(ours["rows"] / ours["wall_s"] / floor_tp, 2),
-            "load_stage_s": round(ours["load_s"], 1),
-            "load_stage_x_floor_throughput": round(ours["rows"] / ours["load_s"] / floor_tp, 2),
             "ingest_peak_rss_mib": round(ours["rss_mib"]),
-            "targets": {"throughput_x_floor": ">= 0.5", "peak_rss_mib": "< 4096"},
+            "load_stage_s": round(ours["load_s"], 1),
+            "then_refresh_build_and_publish_s": round(ours["build_wall_s"], 1),
+            "then_refresh_peak_rss_mib": round(ours["build_rss_mib"]),
+            "ingest_and_refresh_x_floor_throughput": round(
+                ours["rows"] / (ours["wall_s"] + ours["build_wall_s"]) / floor_tp, 2),
+            "targets": {"ingest_x_floor_throughput": ">= 0.5", "ingest_peak_rss_mib": "< 4096"},
         }
         print(json.dumps(result, indent=2))
 

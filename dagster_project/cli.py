@@ -60,6 +60,8 @@ def _print_summary(summary) -> None:
         out.print(f"dbt: {summary.dbt_models} models built, {summary.dbt_tests} tests passed")
         marts = sorted(k for k in summary.table_rows if k.startswith("marts."))
         out.print("marts: " + ", ".join(f"{m} ({summary.table_rows[m]} rows)" for m in marts))
+    elif summary.deferred:
+        out.print("loaded into the build warehouse; marts not rebuilt: `tungsten refresh` builds and publishes")
     elif not summary.errors:
         out.print("dbt: marts up to date, nothing rebuilt")
     if summary.published:
@@ -116,6 +118,9 @@ def ingest(
                                            "trade files default to their file name."),
     reporter: str = typer.Option(None, help="ITC Trade Map: the reporter's ISO3 code, when the file name does not say."),
     hs: str = typer.Option(None, help="ITC Trade Map: the product's HS code (or TOTAL), when the file name does not say."),
+    publish: bool = typer.Option(True, "--publish/--no-publish",
+                                 help="--no-publish: only parse, validate and load into the build warehouse; "
+                                      "the next `tungsten refresh` rebuilds the marts and publishes (for several bulk files)."),
 ) -> None:
     """Load one file (a publisher's, or a curated claims/projects file), then rebuild the marts and publish."""
     from ingest.errors import ParseError
@@ -124,7 +129,7 @@ def ingest(
     try:
         with err.status(f"ingesting {file.name}...") as status:
             summary = ingest_file(_paths(), source.value, file, lambda m: status.update(m), vintage=vintage,
-                                  options={"reporter": reporter, "hs": hs})
+                                  options={"reporter": reporter, "hs": hs}, publish=publish)
     except (ParseError, RefreshError, ValueError) as exc:
         err.print("error: " + str(exc), markup=False, highlight=False)
         err.print("Nothing was loaded; the serving file is unchanged.", markup=False)

@@ -42,16 +42,17 @@ from ingest.trade import (
     TOTAL_MOT,
     TOTAL_PARTNER2,
     TRADE_SCHEMA,
-    check_numbers,
     finish,
     flow_codes,
-    m49_frame,
+    is_area_code,
+    m49_codes,
 )
 
 SOURCE_ID = "un_comtrade"
 DATASET = "flows"
 CHUNK_ROWS = int(os.environ.get("TUNGSTEN_CHUNK_ROWS", "1000000"))
 KINDS = {"int": pl.Int32, "float": pl.Float64}
+READ_TYPES = {**KINDS, "bool": pl.Boolean}  # what the CSV reader types itself on the fast path
 TRUE, FALSE = {"true", "1", "t", "yes"}, {"false", "0", "f", "no"}
 
 
@@ -132,18 +133,36 @@ def _separator(header_line: str) -> str:
 
 
 def _csv_batches(source: Path | bytes, sep: str, fmt: str, header: list[str]) -> Iterator[pl.DataFrame]:
-    cols = formats()[fmt]
-    lf = pl.scan_csv(
-        source if isinstance(source, bytes) else str(source),
-        separator=sep, infer_schema=False, encoding="utf8-lossy", row_index_name="source_line", row_index_offset=2,
-        with_column_names=lambda names: [n.replace("\ufeff", "").strip() for n in names],
-        truncate_ragged_lines=False,
-    )
-    lf = lf.select(["source_line", *cols]).rename({c: f for c, (f, _k) in cols.items()})
+    """Text chunks of the columns the warehouse keeps, numbers and true/false typed by the CSV
+    reader itself (the fast path). At the first cell that reader cannot take (text in a value
+    column, a padded number, 'yes'), the rest of the file is read as text, from the first row
+    not yet given, and tidy_chunk accepts the cell or names it."""
+    cols = {c: fk for c, fk in formats()[fmt].items() if fk[0] in TRADE_SCHEMA}
+    typed = {c: READ_TYPES[k] for c, (_f, k) in cols.items() if k in READ_TYPES}
+    given = 0
     try:
-        yield from lf.collect_batches(chunk_size=CHUNK_ROWS)
+        for batch in _scan(source, sep, header, cols, typed, skip=0).collect_batches(chunk_size=CHUNK_ROWS):
+            given += batch.height
+            yield batch
+        return
+    except pl.exceptions.ComputeError:
+        pass  # read on as text from row `given`
+    try:
+        yield from _scan(source, sep, header, cols, {}, skip=given).collect_batches(chunk_size=CHUNK_ROWS)
     except pl.exceptions.PolarsError as exc:
         raise ParseError(_name(source), f"malformed CSV: {str(exc).splitlines()[0]}") from exc
+
+
+def _scan(source: Path | bytes, sep: str, header: list[str], cols: dict[str, tuple[str, str]],
+          typed: dict[str, pl.DataType], skip: int) -> pl.LazyFrame:
+    lf = pl.scan_csv(
+        source if isinstance(source, bytes) else str(source),
+        separator=sep, infer_schema=False, schema_overrides=typed, encoding="utf8-lossy",
+        row_index_name="source_line", row_index_offset=2 + skip, skip_rows_after_header=skip,
+        new_columns=header,  # the names as published, stripped (a rename function would defeat column pushdown)
+        truncate_ragged_lines=False,
+    )
+    return lf.select(["source_line", *cols]).rename({c: f for c, (f, _k) in cols.items()})
 
 
 def _name(source: Path | bytes) -> str:
@@ -177,51 +196,92 @@ def read_api_json(data: bytes, file: str) -> pl.DataFrame:
                         schema={"source_line": pl.Int64, **{f: pl.String for f, _k in cols.values()}})
 
 
-def _bools(frame: pl.DataFrame, fields: list[str], file: str, labels: dict[str, str]) -> pl.DataFrame:
-    out = {}
-    for col in fields:
-        low = pl.col(col).str.strip_chars().str.to_lowercase()
-        bad = frame.filter(low.is_not_null() & (low != "") & ~low.is_in(TRUE | FALSE))
-        if bad.height:
-            first = bad.row(0, named=True)
-            raise ParseError(file, f"{first[col]!r} is not true/false", line=int(first["source_line"]), field=labels[col])
-        out[col] = pl.when(low.is_in(TRUE)).then(True).when(low.is_in(FALSE)).then(False).otherwise(None)
-    return frame.with_columns(**out)
+def _cell_checks(fmt: str) -> dict[str, tuple[pl.Expr, str]]:
+    """field -> (expression true where that field's cell is bad, what it should be) for the
+    number and true/false columns of a format."""
+    checks = {}
+    for field, kind in ((f, k) for f, k in formats()[fmt].values()):
+        text = pl.col(field).str.strip_chars()
+        filled = text.is_not_null() & (text != "")
+        if kind in KINDS:
+            checks[field] = (filled & text.cast(KINDS[kind], strict=False).is_null(), "is not a number")
+        elif kind == "bool":
+            checks[field] = (filled & ~text.str.to_lowercase().is_in(TRUE | FALSE), "is not true/false")
+    return checks
+
+
+def check_cells(raw: pl.DataFrame, fmt: str, file: str) -> None:
+    """Refuse a chunk with a number or true/false cell that is neither, naming the first one's
+    line and column as published. One pass counts bad cells in every column (usually none)."""
+    checks = {f: c for f, c in _cell_checks(fmt).items() if raw.schema.get(f) == pl.String}
+    if not checks:
+        return
+    counts = raw.select([bad.sum().alias(f) for f, (bad, _what) in checks.items()]).row(0, named=True)
+    labels = {f: c for c, (f, _k) in formats()[fmt].items()}
+    for field, n in counts.items():
+        if n:
+            bad, what = checks[field]
+            first = raw.filter(bad).row(0, named=True)
+            raise ParseError(file, f"{first[field]!r} {what} ({n} such cell(s) in this column)",
+                             line=int(first["source_line"]), field=labels[field])
 
 
 def tidy_chunk(raw: pl.DataFrame, fmt: str, file: str, vintage: str, sha: str) -> pl.DataFrame:
-    """Text rows of one chunk (canonical field names) -> tidy trade rows."""
+    """Text rows of one chunk (canonical field names) -> tidy trade rows, in one polars plan."""
+    check_cells(raw, fmt, file)
     kinds = {f: k for f, k in formats()[fmt].values()}
-    text = [c for c, k in kinds.items() if k == "text"]
-    f = raw.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in text])
-    labels = {f: c for c, (f, _k) in formats()[fmt].items()}
-    f = check_numbers(f, {c: KINDS[k] for c, k in kinds.items() if k in KINDS}, file, labels=labels)
-    f = _bools(f, [c for c, k in kinds.items() if k == "bool"], file, labels)
-    if "freq" not in f.columns:  # legacy exports: the period's length says annual or monthly
-        f = f.with_columns(freq=pl.when(pl.col("period").str.len_chars() == 6).then(pl.lit("M")).otherwise(pl.lit("A")))
+
+    def text(col: str) -> pl.Expr:
+        stripped = pl.col(col).str.strip_chars()
+        return pl.when(stripped != "").then(stripped)
+
+    def value(col: str) -> pl.Expr:
+        if raw.schema[col] != pl.String:  # source_line, and cells the CSV reader typed
+            return pl.col(col)
+        kind = kinds.get(col, "text")
+        if kind in KINDS:
+            return pl.col(col).str.strip_chars().cast(KINDS[kind], strict=False)
+        if kind == "bool":
+            low = pl.col(col).str.strip_chars().str.to_lowercase()
+            return pl.when(low.is_in(TRUE)).then(True).when(low.is_in(FALSE)).then(False)
+        return text(col)
+
+    # step 1: every cell read once (stripped, typed); step 2: the derived columns
+    f = raw.select([value(c).alias(c) for c in raw.columns if c in TRADE_SCHEMA or c in ("freq", "period", "year")])
+    has = set(f.columns)
+
+    def col(name: str) -> pl.Expr | None:
+        return pl.col(name) if name in has else None
+
+    def m49(name: str) -> pl.Expr | None:
+        """'036' and '36' are the same M49 code."""
+        if name not in has:
+            return None
+        stripped = pl.col(name).str.strip_chars_start("0")
+        return pl.when(pl.col(name).is_null()).then(None).when(stripped == "").then(pl.lit("0")).otherwise(stripped)
+
+    codes = m49_codes()
+    areas = {m49_code: is_area_code(code) for m49_code, code in codes.items()}
+    derived = {
+        "period": pl.coalesce(col("period"), pl.col("year").cast(pl.String)),
+        "hs_code": pl.col("hs_code").str.replace_all(".", "", literal=True),
+        "partner2_code": pl.coalesce(m49("partner2_code"), pl.lit(TOTAL_PARTNER2)),
+        "customs_code": pl.coalesce(col("customs_code"), pl.lit(TOTAL_CUSTOMS)),
+        "mot_code": pl.coalesce(col("mot_code"), pl.lit(TOTAL_MOT)),
+        "flow": pl.col("flow_code").replace_strict(flow_codes(), default=None, return_dtype=pl.String),
+        "reporter_code": m49("reporter_code"), "partner_code": m49("partner_code"),
+    }
+    if "freq" not in has:  # legacy exports: the period's length says annual or monthly
+        derived["freq"] = pl.when(pl.col("period").str.len_chars() == 6).then(pl.lit("M")).otherwise(pl.lit("A"))
+    f = f.with_columns(**derived)
     f = f.with_columns(
-        period=pl.coalesce("period", pl.col("year").cast(pl.String)),
-        hs_code=pl.col("hs_code").str.replace_all(".", "", literal=True),
-        partner2_code=pl.coalesce(_m49("partner2_code") if "partner2_code" in f.columns else None, pl.lit(TOTAL_PARTNER2)),
-        customs_code=pl.coalesce(pl.col("customs_code") if "customs_code" in f.columns else None, pl.lit(TOTAL_CUSTOMS)),
-        mot_code=pl.coalesce(pl.col("mot_code") if "mot_code" in f.columns else None, pl.lit(TOTAL_MOT)),
-        flow=pl.col("flow_code").replace_strict(flow_codes(), default=None, return_dtype=pl.String),
-        reporter_code=_m49("reporter_code"),
-        partner_code=_m49("partner_code"),
-    )
-    areas = m49_frame()
-    for side in ("reporter", "partner"):
-        f = f.join(areas.rename({"m49": f"{side}_code", "iso3": f"{side}_iso3", "is_area": f"{side}_is_area"}),
-                   on=f"{side}_code", how="left", maintain_order="left")
-    f = f.with_columns(
+        **{f"{side}_iso3": pl.col(f"{side}_code").replace_strict(codes, default=None, return_dtype=pl.String)
+           for side in ("reporter", "partner")},
+        **{f"{side}_is_area": pl.col(f"{side}_code").replace_strict(areas, default=None, return_dtype=pl.Boolean)
+           for side in ("reporter", "partner")},
+        value_published=pl.col("value_usd"),
         source_id=pl.lit(SOURCE_ID), vintage=pl.lit(vintage), dataset=pl.lit(DATASET),
-        value_published=pl.col("value_usd"), value_unit=pl.lit("US$"),
-        source_file=pl.lit(file), source_sha256=pl.lit(sha),
+        value_unit=pl.lit("US$"), source_file=pl.lit(file), source_sha256=pl.lit(sha),
     )
     return finish(f)
 
-
-def _m49(col: str) -> pl.Expr:
-    """'036' and '36' are the same M49 code."""
-    stripped = pl.col(col).str.strip_chars_start("0")
-    return pl.when(pl.col(col).is_null()).then(None).when(stripped == "").then(pl.lit("0")).otherwise(stripped)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from ingest.errors import ParseError
@@ -16,10 +18,22 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sha256_file(path: str | Path) -> str:
+    """The file's sha256, hashed once per (path, size, mtime): a bulk file is landed and parsed
+    by different steps that each need it, and hashing 1.5 GB takes seconds."""
+    st = os.stat(path)
+    return _sha256_file(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _sha256_file(path: str, _size: int, _mtime_ns: int) -> str:
+    # Large blocks: reading and hashing each one releases the GIL, so few blocks means few
+    # waits for it while another thread (GX's import) runs Python.
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
+    buf = bytearray(16 << 20)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            h.update(view[:n])
     return h.hexdigest()
 
 

@@ -94,8 +94,8 @@ def is_area_code(code: str) -> bool:
 
 
 @cache
-def m49_frame() -> pl.DataFrame:
-    """M49 / Comtrade numeric area code -> (ISO3 or area code, is_area).
+def m49_codes() -> dict[str, str]:
+    """M49 / Comtrade numeric area code (without leading zeros) -> ISO3 or area code.
 
     ISO 3166-1 numeric codes (current and former, via pycountry) are the base; the rows of
     reference/trade_areas.csv add Comtrade's own codes (842 USA, 251 France, 490 Other
@@ -109,8 +109,7 @@ def m49_frame() -> pl.DataFrame:
     for r in table("trade_areas"):
         if r["m49"]:
             codes[str(int(r["m49"]))] = r["code"]
-    return pl.DataFrame({"m49": list(codes), "iso3": list(codes.values()),
-                         "is_area": [is_area_code(v) for v in codes.values()]})
+    return codes
 
 
 @cache
@@ -141,17 +140,25 @@ def names_to_codes(names: pl.Series) -> pl.DataFrame:
 def check_numbers(frame: pl.DataFrame, columns: dict[str, pl.DataType], file: str, line_column: str = "source_line",
                   labels: dict[str, str] | None = None) -> pl.DataFrame:
     """Cast text columns to numbers; a cell that is text, not a number, is a ParseError naming
-    its line and column as published (labels: field -> published name), the first one and how many."""
-    casts = {}
-    for col, dtype in columns.items():
-        text = pl.col(col).str.strip_chars()
-        casts[col] = text.cast(dtype, strict=False)
-        bad = frame.filter(text.is_not_null() & (text != "") & text.cast(dtype, strict=False).is_null())
-        if bad.height:
-            first = bad.row(0, named=True)
-            raise ParseError(file, f"{first[col]!r} is not a number ({bad.height} such cell(s) in this column)",
-                             line=int(first[line_column]), field=(labels or {}).get(col, col))
-    return frame.with_columns(**casts)
+    its line and column as published (labels: field -> published name), the first one and how many.
+
+    One pass counts the bad cells of every column (the common case: none); only a column with
+    bad cells is searched for its first one.
+    """
+    def text(col: str) -> pl.Expr:
+        return pl.col(col).str.strip_chars()
+
+    def bad(col: str, dtype: pl.DataType) -> pl.Expr:
+        return text(col).is_not_null() & (text(col) != "") & text(col).cast(dtype, strict=False).is_null()
+
+    if columns:
+        counts = frame.select([bad(c, t).sum().alias(c) for c, t in columns.items()]).row(0, named=True)
+        for col, n in counts.items():
+            if n:
+                first = frame.filter(bad(col, columns[col])).row(0, named=True)
+                raise ParseError(file, f"{first[col]!r} is not a number ({n} such cell(s) in this column)",
+                                 line=int(first[line_column]), field=(labels or {}).get(col, col))
+    return frame.with_columns([text(c).cast(t, strict=False).alias(c) for c, t in columns.items()])
 
 
 def finish(frame: pl.DataFrame) -> pl.DataFrame:

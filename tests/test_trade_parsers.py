@@ -168,3 +168,23 @@ def test_itc_unknown_formats_say_what_was_expected(tmp_path):
     with pytest.raises(ParseError, match="'lots' is not a number") as exc:
         parse_itc(texty)
     assert (exc.value.line, exc.value.field) == (3, "Exported value in 2010")
+
+
+def test_cells_the_typed_reader_rejects_are_read_on_as_text(tmp_path, monkeypatch):
+    """Numbers and true/false are typed by the CSV reader (the fast path); from the first cell it
+    cannot take, the rest of the file is read as text, where a padded number or 'yes' is still
+    accepted and the rows are those of the clean file."""
+    from ingest import comtrade
+
+    monkeypatch.setattr(comtrade, "CHUNK_ROWS", 3)
+    clean, messy = tmp_path / "clean.csv", tmp_path / "messy.csv"
+    clean.write_text(csv_text(BILATERAL))
+    lines = csv_text(BILATERAL).splitlines()
+    lines[7] = lines[7].replace(",2500000.0,", ", 2500000.0 ,")  # line 8, third chunk: a padded number
+    lines[8] = lines[8].replace(",True,False", ",yes,no")  # line 9: true/false spelled out
+    messy.write_text("\n".join(lines) + "\n")
+    ignore = ["source_file", "source_sha256", "vintage"]
+    a, b = rows(parse_comtrade(clean)).drop(ignore), rows(parse_comtrade(messy)).drop(ignore)
+    assert a.height == b.height == 8
+    assert a.equals(b)
+    assert one(b, source_line=8)["value_usd"] == 2_500_000.0 and one(b, source_line=9)["is_aggregate"] is False

@@ -183,3 +183,49 @@ def test_project_bgs_hhi_agrees_with_the_aggregate(serving_con):
     assert len(common) >= 20
     diffs = {y: abs(ours[y] - theirs[y]) for y in common}
     assert max(diffs.values()) < 1.0, diffs
+
+
+def test_no_publish_loads_only_and_the_next_refresh_publishes(warehouse, tmp_path):
+    from warehouse.refresh import refresh
+
+    p = tmp_path / "bulk.csv"
+    p.write_text(csv_text(BILATERAL))
+    before = digest(warehouse.serving)
+    summary = ingest_file(warehouse, "comtrade", p, publish=False)
+    assert summary.ok and summary.deferred and not summary.published
+    assert digest(warehouse.serving) == before
+    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == [(8,)]
+    assert refresh(warehouse).published
+    assert q(warehouse.serving, "SELECT count(*) FROM marts.trade_flows WHERE source_id = 'un_comtrade' "
+                                "AND is_mirror = false") == [(8,)]
+
+
+def test_rows_of_a_load_cut_short_by_a_crash_are_discarded(warehouse, tmp_path, monkeypatch):
+    """Chunks are committed as they are written, under a pending load; a process killed before
+    the load counts leaves them behind, and the next writer to open the build file deletes them."""
+    from warehouse import load
+    from warehouse.refresh import connect_build
+
+    monkeypatch.setattr(comtrade, "CHUNK_ROWS", 3)
+    p = tmp_path / "kept.csv"
+    p.write_text(csv_text(BILATERAL[:4]))
+    assert ingest_file(warehouse, "comtrade", p).ok
+
+    def killed(*_a, **_k):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(load, "_commit", killed)
+    monkeypatch.setattr(load, "_discard", lambda *_a: None)  # a killed process cleans nothing up
+    p2 = tmp_path / "cut.csv"
+    p2.write_text(csv_text(BILATERAL[4:]))
+    with pytest.raises(SystemExit):
+        ingest_file(warehouse, "comtrade", p2)
+    assert q(warehouse.build, "SELECT count(*) FROM work.pending_loads") == [(1,)]
+    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == [(8,)]
+    monkeypatch.undo()
+    con = connect_build(warehouse)
+    try:
+        assert con.execute("SELECT count(*) FROM work.pending_loads").fetchone() == (0,)
+        assert con.execute("SELECT source_file, count(*) FROM raw.comtrade_flows GROUP BY 1").fetchall() == [("kept.csv", 4)]
+    finally:
+        con.close()

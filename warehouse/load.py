@@ -1,12 +1,16 @@
 """Write -> audit -> publish for raw tables.
 
-Every frame of one incoming file is validated by its table's GX suite and written, each
-replacing that (source, edition)'s rows in its raw table, in one transaction together with
-meta.source_files and meta.loads, committed only when every frame passed. A large file
-comes as bounded chunks, each validated before it is written; its key is then checked
-across chunks in the database. A refusal changes nothing
-in raw.*, keeps the file and its report in landing, records the failed attempt in
-meta.loads and raises LoadRefused naming file, expectation and example rows.
+Every frame of one incoming file is validated by its table's GX suite, chunk by chunk for a
+large file, and each validated chunk is written under the load's new load_id and committed
+at once (so a 10-million-row file never sits in one transaction's memory), with the load
+listed in work.pending_loads meanwhile. When every chunk of every frame has passed (and the
+key has been checked across chunks in the database), one short transaction makes the load
+count: the rows it replaces (that source and edition) are deleted, meta.source_files and
+meta.loads are written and the load leaves work.pending_loads. A refusal deletes the pending
+rows, so raw.* is as it was; it keeps the file and its report in landing, records the
+failed attempt in meta.loads and raises LoadRefused naming file, expectation and example
+rows. Rows of a load interrupted by a crash are deleted by discard_unfinished, which every
+writer runs when it opens the build file.
 """
 
 from __future__ import annotations
@@ -92,59 +96,104 @@ def record_skip(con: duckdb.DuckDBPyConnection, req: LoadRequest, reason: str = 
 def load_file(con: duckdb.DuckDBPyConnection, requests: list[LoadRequest], *, landing_dir: Path, landed_path: Path) -> list[LoadResult]:
     """Validate and load all frames of one file, or none of them.
 
-    Everything happens in one transaction: each frame (or each bounded chunk of a large
-    one) is validated by its table's GX suite and written; a failure anywhere, a parse
-    error in a later chunk included, rolls the whole file back.
+    Each frame (or each bounded chunk of a large one) is validated by its table's GX suite
+    and written as pending rows; a failure anywhere, a parse error in a later chunk
+    included, deletes every pending row of the file.
     """
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
-    outcomes = []
-    con.execute("BEGIN")
+    outcomes, pending = [], []
     try:
         for req in requests:
             lid = new_load_id()
-            _delete_scope(con, req)
+            con.execute("INSERT INTO work.pending_loads VALUES (?, ?, ?)", [lid, req.raw_table, started])
+            pending.append((req.raw_table, lid))
             outcome, rows = _write_validated(con, req, lid)
             outcomes.append((req, lid, outcome, rows))
             if not outcome.success:
                 break  # the file is refused; later tables are not worth validating
         if all(o.success for _r, _l, o, _n in outcomes):
-            results = []
-            for req, lid, o, rows in outcomes:
-                _upsert_source_file(con, req, lid, rows)
-                result = LoadResult(req.raw_table, req.vintage, req.file_name, "passed", rows, lid,
-                                    time.perf_counter() - t0, None, None, o.evaluated, 0)
-                _insert_load(con, req, result, started)
-                results.append(result)
-            con.execute("COMMIT")
-            return results
-        con.execute("ROLLBACK")
+            return _commit(con, outcomes, started, t0)
     except BaseException:
-        con.execute("ROLLBACK")
+        _discard(con, pending)
         raise
+    _discard(con, pending)
     _refuse(con, requests, outcomes, started, t0, landing_dir, landed_path)
     raise AssertionError("unreachable")
 
 
+def _commit(con, outcomes, started: dt.datetime, t0: float) -> list[LoadResult]:
+    """Make the pending rows count: in one transaction, drop the rows they replace and record the load."""
+    results = []
+    con.execute("BEGIN")
+    try:
+        for req, lid, o, rows in outcomes:
+            _delete_scope(con, req, keep_load_id=lid)
+            _upsert_source_file(con, req, lid, rows)
+            result = LoadResult(req.raw_table, req.vintage, req.file_name, "passed", rows, lid,
+                                time.perf_counter() - t0, None, None, o.evaluated, 0)
+            _insert_load(con, req, result, started)
+            con.execute("DELETE FROM work.pending_loads WHERE load_id = ?", [lid])
+            results.append(result)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return results
+
+
+def _discard(con, pending: list[tuple[str, str]]) -> None:
+    """Delete the rows of loads that did not complete (each table, then its pending entry)."""
+    for raw_table, lid in pending:
+        con.execute(f'DELETE FROM raw."{raw_table}" WHERE load_id = ?', [lid])
+        con.execute("DELETE FROM work.pending_loads WHERE load_id = ?", [lid])
+
+
+def discard_unfinished(con: duckdb.DuckDBPyConnection) -> int:
+    """Delete the rows of loads a crash interrupted; returns how many loads there were."""
+    pending = con.execute("SELECT raw_table, load_id FROM work.pending_loads").fetchall()
+    _discard(con, pending)
+    return len(pending)
+
+
+def _insert_chunk(con, raw_table: str, chunk: pl.DataFrame, lid: str) -> None:
+    # Arrow's newest layout (string views) is what DuckDB scans fastest
+    con.register("incoming_frame", chunk.to_arrow(compat_level=pl.CompatLevel.newest()))
+    try:
+        con.execute(f'INSERT INTO raw."{raw_table}" BY NAME SELECT *, ? AS load_id FROM incoming_frame', [lid])
+    finally:
+        con.unregister("incoming_frame")
+
+
 def _write_validated(con, req: LoadRequest, lid: str):
-    """Validate each chunk of the request's frame and insert it; stop at the first failing chunk."""
+    """Validate each chunk of the request's frame and write it; stop at the first failing chunk.
+
+    A chunk is written by a writer thread while the next one is validated (DuckDB works
+    without the GIL); the connection is only ever used by one thread at a time.
+    """
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from warehouse.tables import get
     from warehouse.validate import Outcome, validate_frame  # GX is imported only when there is something to validate
 
     rows, chunks, evaluated, report = 0, 0, 0, {}
-    for chunk in chunks_of(req.frame):
-        chunks += 1
-        outcome = validate_frame(chunk, req.raw_table, req.vintage, req.dataset)
-        evaluated = outcome.evaluated
-        if not outcome.success:
-            first = chunk["source_line"].min() if "source_line" in chunk.columns and chunk.height else None
-            outcome.report = {"chunk": chunks, "chunk_first_line": first, "rows_before_chunk": rows, **outcome.report}
-            return outcome, rows + chunk.height
-        con.register("incoming_frame", chunk.with_columns(pl.lit(lid).alias("load_id")))
-        con.execute(f'INSERT INTO raw."{req.raw_table}" BY NAME SELECT * FROM incoming_frame')
-        con.unregister("incoming_frame")
-        rows += chunk.height
-        report = outcome.report if chunks == 1 else {"chunks": chunks, "rows": rows, "last_chunk": outcome.report}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-writer") as writer:
+        writing: Future | None = None
+        for chunk in chunks_of(req.frame):
+            chunks += 1
+            outcome = validate_frame(chunk, req.raw_table, req.vintage, req.dataset)
+            evaluated = outcome.evaluated
+            if writing is not None:
+                writing.result()
+            if not outcome.success:
+                first = chunk["source_line"].min() if "source_line" in chunk.columns and chunk.height else None
+                outcome.report = {"chunk": chunks, "chunk_first_line": first, "rows_before_chunk": rows, **outcome.report}
+                return outcome, rows + chunk.height
+            writing = writer.submit(_insert_chunk, con, req.raw_table, chunk, lid)
+            rows += chunk.height
+            report = outcome.report if chunks == 1 else {"chunks": chunks, "rows": rows, "last_chunk": outcome.report}
+        if writing is not None:
+            writing.result()
     key = get(req.raw_table).key_columns
     if chunks > 1 and key:
         failure = _duplicates_across_chunks(con, req.raw_table, lid, key)
@@ -156,24 +205,27 @@ def _write_validated(con, req: LoadRequest, lid: str):
 
 def _duplicates_across_chunks(con, raw_table: str, lid: str, key: tuple[str, ...]):
     """The uniqueness rule over the whole file: GX sees one chunk, so rows that repeat a key of
-    another chunk are found here, in the rows this load wrote."""
+    another chunk are found here, in the rows this load wrote. Keys are grouped by their hash
+    first (one 64-bit column, fast over millions of rows); only rows whose hash repeats are
+    compared column by column."""
     from warehouse.validate import EXAMPLE_ROWS, Failure
 
     cols = ", ".join(f'"{c}"' for c in key)
+    table = f'raw."{raw_table}"'
+    repeated = (f"SELECT {cols}, source_line FROM {table} WHERE load_id = $lid AND hash({cols}) IN "
+                f"(SELECT hash({cols}) FROM {table} WHERE load_id = $lid GROUP BY 1 HAVING count(*) > 1)")
     cur = con.execute(
-        f'SELECT {cols}, list(source_line ORDER BY source_line) AS lines FROM raw."{raw_table}" '
-        f"WHERE load_id = ? GROUP BY ALL HAVING count(*) > 1 ORDER BY min(source_line) LIMIT {EXAMPLE_ROWS}", [lid])
+        f"SELECT {cols}, list(source_line ORDER BY source_line) AS lines, count(*) OVER () AS groups, "
+        f"sum(count(*)) OVER () AS total FROM ({repeated}) GROUP BY ALL HAVING count(*) > 1 "
+        f"ORDER BY min(source_line) LIMIT {EXAMPLE_ROWS}", {"lid": lid})
     names = [d[0] for d in cur.description]
     dups = [dict(zip(names, r)) for r in cur.fetchall()]
     if not dups:
         return None
-    total = con.execute(
-        f'SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM raw."{raw_table}" WHERE load_id = ? '
-        f"GROUP BY {cols} HAVING count(*) > 1)", [lid]).fetchone()[0]
     examples = [{"source_lines": r["lines"], **{c: r[c] for c in key if c not in ("source_id", "vintage")}}
                 for r in dups]
     return Failure("expect_compound_columns_to_be_unique (across chunks, checked in DuckDB)", ",".join(key),
-                   int(total), examples)
+                   int(dups[0]["total"]), examples)
 
 
 def _refuse(con, requests, outcomes, started, t0, landing_dir: Path, landed_path: Path) -> None:
@@ -222,17 +274,14 @@ def record_unreadable(con: duckdb.DuckDBPyConnection, *, landing_dir: Path, sour
     return result
 
 
-def _delete_scope(con, req: LoadRequest) -> None:
-    """Remove the rows this load replaces: that (source, edition), or the whole table."""
+def _delete_scope(con, req: LoadRequest, keep_load_id: str) -> None:
+    """Remove the rows this load replaces: that (source, edition), or the whole table; not its own."""
     from warehouse.tables import get
 
     scope = get(req.raw_table).scope_columns
-    if not scope:
-        con.execute(f'DELETE FROM raw."{req.raw_table}"')
-        return
     values = {"source_id": req.source_id, "vintage": req.vintage}
-    where = " AND ".join(f'"{c}" = ?' for c in scope)
-    con.execute(f'DELETE FROM raw."{req.raw_table}" WHERE {where}', [values[c] for c in scope])
+    where = " AND ".join([*(f'"{c}" = ?' for c in scope), "load_id <> ?"])
+    con.execute(f'DELETE FROM raw."{req.raw_table}" WHERE {where}', [*(values[c] for c in scope), keep_load_id])
 
 
 def _insert_load(con, req: LoadRequest, r: LoadResult, started: dt.datetime) -> None:

@@ -27,6 +27,7 @@ from warehouse.load import (
     LoadRefused,
     LoadRequest,
     LoadResult,
+    discard_unfinished,
     held_by_user_file,
     is_current,
     load_file,
@@ -56,6 +57,7 @@ class RefreshSummary:
     table_rows: dict[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
     errors: list[str] = field(default_factory=list)
+    deferred: bool = False  # loaded, build and publish left to the next refresh
 
     @property
     def ok(self) -> bool:
@@ -77,9 +79,12 @@ def writer_lock(paths: Paths) -> Iterator[None]:
 
 
 def connect_build(paths: Paths) -> duckdb.DuckDBPyConnection:
+    """The build file, its schema current, the rows of any load a crash interrupted deleted
+    (DuckDB lets one process at a time open the file for writing, so no load is running)."""
     con = duckdb.connect(str(paths.build))
     apply_duckdb_settings(con)
     ensure_schema(con)
+    discard_unfinished(con)
     return con
 
 
@@ -153,6 +158,9 @@ def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, fil
     from ingest.registry import SOURCE_IDS, parse_file, raw_table
     from ingest.snapshot import provenance_for
 
+    from warehouse.validate import warm_up
+
+    warm_up()
     size = file.stat().st_size
     data = file.read_bytes() if size < SMALL_FILE_BYTES else None
     sha = sha256_bytes(data) if data is not None else sha256_file(file)
@@ -302,18 +310,20 @@ def fetch_comtrade(paths: Paths, years: list[int], progress: Progress = lambda _
 
 
 def ingest_file(paths: Paths, source: str, file: Path, progress: Progress = lambda _m: None, *, vintage: str | None = None,
-                options: dict | None = None) -> RefreshSummary:
+                options: dict | None = None, publish: bool = True) -> RefreshSummary:
     """Load one file the user gives (publisher file or curated file), then rebuild the marts and publish.
 
     A ParseError propagates (after the attempt is recorded and the file landed); a refusal
     by the gate is returned in the summary's errors; either way the serving file is unchanged.
+    publish=False stops after the load (several bulk files are then built and published once,
+    by the next `tungsten refresh`).
     """
     return _load_then_publish(paths, [(source, Path(file), vintage)], progress, collect_parse_errors=False,
-                              options=options)
+                              options=options, publish=publish)
 
 
 def _load_then_publish(paths: Paths, files: list[tuple[str, Path, str | None]], progress: Progress, *,
-                       collect_parse_errors: bool, options: dict | None = None) -> RefreshSummary:
+                       collect_parse_errors: bool, options: dict | None = None, publish: bool = True) -> RefreshSummary:
     """Load user-given files under the writer lock; publish only if every one was accepted."""
     t0 = time.perf_counter()
     summary = RefreshSummary()
@@ -333,8 +343,11 @@ def _load_then_publish(paths: Paths, files: list[tuple[str, Path, str | None]], 
                     summary.errors.append(str(exc))
         finally:
             con.close()
-        if not summary.errors:
+        if not summary.errors and publish:
             build_and_publish(paths, summary, progress)
+        elif not summary.errors:
+            summary.serving_path = paths.serving
+            summary.deferred = True
     summary.duration_s = time.perf_counter() - t0
     return summary
 

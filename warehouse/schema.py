@@ -17,6 +17,13 @@ META_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE SCHEMA IF NOT EXISTS meta;
 CREATE SCHEMA IF NOT EXISTS ref;
+CREATE SCHEMA IF NOT EXISTS work;
+-- loads whose rows are being written (chunk by chunk, each chunk committed): not yet part of raw.*
+CREATE TABLE IF NOT EXISTS work.pending_loads (
+    load_id VARCHAR NOT NULL,
+    raw_table VARCHAR NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta.sources (
     source_id VARCHAR PRIMARY KEY,
     source_type VARCHAR NOT NULL,     -- statistics | press | analyst | company | government | dataset

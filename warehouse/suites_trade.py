@@ -39,11 +39,15 @@ EXAMPLES = ("source_line", "reporter_code", "partner_code", "flow_code", "hs_cod
 
 
 @cache
-def _group_bounds() -> pl.DataFrame:
+def _group_bounds() -> tuple[dict[str, float], dict[str, float]]:
+    """HS code -> (lowest, highest) plausible unit value in US$/kg, from its group's bounds."""
     groups = {r["hs_group"]: r for r in table("hs_groups")}
-    rows = [{"hs_code": code, "lo": float(groups[r["hs_group"]]["min_usd_per_kg"] or "nan"),
-             "hi": float(groups[r["hs_group"]]["max_usd_per_kg"] or "nan")} for code, r in hs_codes().items()]
-    return pl.DataFrame(rows).fill_nan(None)
+    lo, hi = {}, {}
+    for code, r in hs_codes().items():
+        g = groups[r["hs_group"]]
+        if g["min_usd_per_kg"] and g["max_usd_per_kg"]:
+            lo[code], hi[code] = float(g["min_usd_per_kg"]), float(g["max_usd_per_kg"])
+    return lo, hi
 
 
 @cache
@@ -55,14 +59,17 @@ def trade_audit(frame: pl.DataFrame) -> pl.DataFrame:
     """The columns the suite reads, plus the audit columns."""
     unit_value = pl.col("value_usd") / pl.col("net_weight_kg")
     judged = pl.col("net_weight_kg").fill_null(0) >= MIN_LOT_KG
-    out = frame.join(_group_bounds(), on="hs_code", how="left", maintain_order="left").with_columns(
+    lo_of, hi_of = _group_bounds()
+    lo = pl.col("hs_code").replace_strict(lo_of, default=None, return_dtype=pl.Float64)
+    hi = pl.col("hs_code").replace_strict(hi_of, default=None, return_dtype=pl.Float64)
+    out = frame.with_columns(
         ((pl.col("reporter_iso3") == pl.col("partner_iso3")) & (pl.col("reporter_iso3") != "WLD")
          & (pl.col("value_usd") > 0)).fill_null(False).alias(AUDIT_SELF_TRADE),
         ((pl.col("qty_unit_code") == KG_UNIT_CODE) & (pl.col("qty") > 0) & (pl.col("net_weight_kg") > 0)
          & ((pl.col("qty") - pl.col("net_weight_kg")).abs() > 0.01 * pl.col("net_weight_kg"))).fill_null(False)
         .alias(AUDIT_KG_QTY),
-        pl.when(judged & pl.col("lo").is_not_null())
-        .then((unit_value < pl.col("lo")) | (unit_value > pl.col("hi"))).otherwise(None).alias(AUDIT_UNIT_VALUE),
+        pl.when(judged & lo.is_not_null()).then((unit_value < lo) | (unit_value > hi)).otherwise(None)
+        .alias(AUDIT_UNIT_VALUE),
     )
     keep = list(dict.fromkeys([*TRADE_KEY, *NUMBERS, "year", "flow_code", "source_line", AUDIT_SELF_TRADE, AUDIT_KG_QTY,
                                AUDIT_UNIT_VALUE]))

@@ -8,6 +8,7 @@ The GX context is ephemeral, progress bars off, and built once per process.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -39,8 +40,22 @@ class Outcome:
     report: dict = field(default_factory=dict)
 
 
-@cache
+_CONTEXT_LOCK = threading.Lock()
+
+
+def warm_up() -> None:
+    """Import GX and build its context in a background thread (it takes seconds), so that
+    a load can land and hash its file and read its first chunk meanwhile."""
+    threading.Thread(target=_context, name="gx-warm-up", daemon=True).start()
+
+
 def _context():
+    with _CONTEXT_LOCK:
+        return _new_context()
+
+
+@cache
+def _new_context():
     import great_expectations as gx
 
     ctx = gx.get_context(mode="ephemeral")
@@ -68,18 +83,21 @@ def _suite(name: str, specs_key: str):
 def validate_frame(frame: pl.DataFrame, raw_table: str, vintage: str, dataset: str) -> Outcome:
     """Validate one load's frame; failures carry example rows by file line.
 
-    The suite runs first with GX's BASIC result format (fast: no row lists); only when an
+    The suite runs first with GX's BOOLEAN_ONLY result format (fast: no row lists); only when an
     expectation fails does it run again with COMPLETE to name the failing rows. A passing
     frame's report is GX's statistics, not the full serialised result (which cost more than
     the validation itself on a million rows).
     """
     spec = tables.get(raw_table)
     audited = spec.audit(frame)
-    pdf = audited.to_pandas()
+    # GX's between-checks are vectorised only for int64/float64 columns; any other width
+    # falls back to a Python call per row (a million rows: 0.8 s instead of 10 ms).
+    pdf = audited.with_columns(pl.col(pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16, pl.UInt32).cast(pl.Int64),
+                               pl.col(pl.Float32).cast(pl.Float64)).to_pandas()
     _, batch_definition = _context()
     suite = _suite(f"{raw_table}__{vintage}", json.dumps(spec.expectations(vintage, dataset), sort_keys=True, default=str))
     batch = batch_definition.get_batch(batch_parameters={"dataframe": pdf})
-    result = batch.validate(suite, result_format={"result_format": "BASIC"})
+    result = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
     if result.success:
         return Outcome(True, len(result.results), [], {"success": True, "statistics": dict(result.statistics),
                                                         "suite": suite.name})
