@@ -13,7 +13,8 @@ Reading rules:
 - `netWgt` is kg, `primaryValue` US$; flows M, X, RM, RX (legacy 1-4) from
   reference/trade_flows.csv.
 A code the tables do not know is kept as published and the gate refuses it, naming the
-line; a value cell holding text is refused here, naming line and column.
+line; a value cell holding text is refused here, naming line and column. Codes are stripped
+of spaces; names and descriptions (kind `label`) are kept exactly as published.
 
 CSV files are read in bounded chunks (CHUNK_ROWS rows) so a bulk file of tens of millions of
 rows never sits in memory whole; lines are numbered as in the file (header = line 1).
@@ -244,7 +245,9 @@ def tidy_chunk(raw: pl.DataFrame, fmt: str, file: str, vintage: str, sha: str) -
         if kind == "bool":
             low = pl.col(col).str.strip_chars().str.to_lowercase()
             return pl.when(low.is_in(TRUE)).then(True).when(low.is_in(FALSE)).then(False)
-        return text(col)
+        if kind == "label":  # a name or description: kept as published
+            return pl.col(col)
+        return text(col)  # a code: stripped, empty is null
 
     # step 1: every cell read once (stripped, typed); step 2: the derived columns
     f = raw.select([value(c).alias(c) for c in raw.columns if c in TRADE_SCHEMA or c in ("freq", "period", "year")])

@@ -156,11 +156,21 @@ def discard_unfinished(con: duckdb.DuckDBPyConnection) -> int:
     return len(pending)
 
 
-def _insert_chunk(con, raw_table: str, chunk: pl.DataFrame, lid: str) -> None:
+def _insert_chunk(con, req: LoadRequest, chunk: pl.DataFrame, lid: str) -> None:
+    """Append one validated chunk. Columns that hold the load's own source, edition, file name or
+    sha256 in every row are written as SQL constants rather than converted row by row (a
+    tenth of a bulk load's insert time)."""
+    known = {"source_id": req.source_id, "vintage": req.vintage, "source_file": req.file_name,
+             "source_sha256": req.sha256}
+    constant = {c: v for c, v in known.items()
+                if c in chunk.columns and chunk.schema[c] == pl.String and chunk[c].null_count() == 0
+                and bool((chunk[c] == v).all())}
     # Arrow's newest layout (string views) is what DuckDB scans fastest
-    con.register("incoming_frame", chunk.to_arrow(compat_level=pl.CompatLevel.newest()))
+    con.register("incoming_frame", chunk.drop(list(constant)).to_arrow(compat_level=pl.CompatLevel.newest()))
     try:
-        con.execute(f'INSERT INTO raw."{raw_table}" BY NAME SELECT *, ? AS load_id FROM incoming_frame', [lid])
+        extra = "".join(f', ${c} AS "{c}"' for c in constant)
+        con.execute(f'INSERT INTO raw."{req.raw_table}" BY NAME SELECT *{extra}, $load_id AS load_id FROM incoming_frame',
+                    {**constant, "load_id": lid})
     finally:
         con.unregister("incoming_frame")
 
@@ -189,7 +199,7 @@ def _write_validated(con, req: LoadRequest, lid: str):
                 first = chunk["source_line"].min() if "source_line" in chunk.columns and chunk.height else None
                 outcome.report = {"chunk": chunks, "chunk_first_line": first, "rows_before_chunk": rows, **outcome.report}
                 return outcome, rows + chunk.height
-            writing = writer.submit(_insert_chunk, con, req.raw_table, chunk, lid)
+            writing = writer.submit(_insert_chunk, con, req, chunk, lid)
             rows += chunk.height
             report = outcome.report if chunks == 1 else {"chunks": chunks, "rows": rows, "last_chunk": outcome.report}
         if writing is not None:
