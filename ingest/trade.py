@@ -17,7 +17,6 @@ import polars as pl
 import pycountry
 
 from ingest.countries import resolve
-from ingest.errors import ParseError
 from ingest.reference import normalize_key, table
 
 TRADE_SCHEMA: dict[str, pl.DataType] = {
@@ -135,30 +134,6 @@ def names_to_codes(names: pl.Series) -> pl.DataFrame:
     codes = [area_of_name(n) for n in distinct]
     return pl.DataFrame({"name": distinct, "iso3": codes, "is_area": [c is not None and is_area_code(c) for c in codes]},
                         schema={"name": pl.String, "iso3": pl.String, "is_area": pl.Boolean})
-
-
-def check_numbers(frame: pl.DataFrame, columns: dict[str, pl.DataType], file: str, line_column: str = "source_line",
-                  labels: dict[str, str] | None = None) -> pl.DataFrame:
-    """Cast text columns to numbers; a cell that is text, not a number, is a ParseError naming
-    its line and column as published (labels: field -> published name), the first one and how many.
-
-    One pass counts the bad cells of every column (the common case: none); only a column with
-    bad cells is searched for its first one.
-    """
-    def text(col: str) -> pl.Expr:
-        return pl.col(col).str.strip_chars()
-
-    def bad(col: str, dtype: pl.DataType) -> pl.Expr:
-        return text(col).is_not_null() & (text(col) != "") & text(col).cast(dtype, strict=False).is_null()
-
-    if columns:
-        counts = frame.select([bad(c, t).sum().alias(c) for c, t in columns.items()]).row(0, named=True)
-        for col, n in counts.items():
-            if n:
-                first = frame.filter(bad(col, columns[col])).row(0, named=True)
-                raise ParseError(file, f"{first[col]!r} is not a number ({n} such cell(s) in this column)",
-                                 line=int(first[line_column]), field=(labels or {}).get(col, col))
-    return frame.with_columns([text(c).cast(t, strict=False).alias(c) for c, t in columns.items()])
 
 
 def finish(frame: pl.DataFrame) -> pl.DataFrame:
