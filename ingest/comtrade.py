@@ -245,8 +245,8 @@ def tidy_chunk(raw: pl.DataFrame, fmt: str, file: str, vintage: str, sha: str) -
         if kind == "bool":
             low = pl.col(col).str.strip_chars().str.to_lowercase()
             return pl.when(low.is_in(TRUE)).then(True).when(low.is_in(FALSE)).then(False)
-        if kind == "label":  # a name or description: kept as published
-            return pl.col(col)
+        if kind == "label":  # a name or description: kept as published (empty is null)
+            return pl.when(pl.col(col) != "").then(pl.col(col))
         return text(col)  # a code: stripped, empty is null
 
     # step 1: every cell read once (stripped, typed); step 2: the derived columns

@@ -1,6 +1,9 @@
 """Every real trade sample parses, with exact values; malformed files are refused with file,
 line and field."""
 
+import csv
+import io
+
 import polars as pl
 import pytest
 
@@ -188,3 +191,10 @@ def test_cells_the_typed_reader_rejects_are_read_on_as_text(tmp_path, monkeypatc
     assert a.height == b.height == 8
     assert a.equals(b)
     assert one(b, source_line=8)["value_usd"] == 2_500_000.0 and one(b, source_line=9)["is_aggregate"] is False
+    # every field quoted, CRLF line ends and a BOM, as spreadsheet exports write them: the same rows
+    quoted = tmp_path / "quoted.csv"
+    rows_ = list(csv.reader(io.StringIO(csv_text(BILATERAL))))
+    buf = io.StringIO()
+    csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(rows_)
+    quoted.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode())
+    assert rows(parse_comtrade(quoted)).drop(ignore).equals(a)
