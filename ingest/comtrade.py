@@ -3,7 +3,8 @@
 Formats (column names in reference/comtrade_columns.csv, so another export's names are a
 data edit): the API v1 / Comtrade+ layout with its 47 native columns (extra columns, such
 as those a script appends, are ignored), and the legacy Comtrade CSV export. A JSON file is
-the API envelope `{"count": n, "data": [...], "error": ""}`.
+the API envelope `{"count": n, "data": [...], "error": ""}`. Any of them may come gzipped
+(Comtrade's bulk downloads are tab-separated `.txt.gz`); the separator is read off the header.
 
 Reading rules:
 - `refMonth` 52 / `freqCode` A is annual; monthly rows keep freq M and period YYYYMM;
@@ -23,10 +24,12 @@ rows never sits in memory whole; lines are numbered as in the file (header = lin
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
 import re
+import zlib
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -54,6 +57,7 @@ DATASET = "flows"
 CHUNK_ROWS = int(os.environ.get("TUNGSTEN_CHUNK_ROWS", "1000000"))
 KINDS = {"int": pl.Int32, "float": pl.Float64}
 READ_TYPES = {**KINDS, "bool": pl.Boolean}  # what the CSV reader types itself on the fast path
+GZIP_MAGIC = b"\x1f\x8b"
 TRUE, FALSE = {"true", "1", "t", "yes"}, {"false", "0", "f", "no"}
 
 
@@ -93,6 +97,9 @@ def parse_comtrade(path: str | Path, *, vintage: str | None = None, data: bytes 
     path = Path(path)
     file = path.name
     head = data[:65536] if data is not None else _head(path)
+    gzipped = head[:2] == GZIP_MAGIC  # Comtrade's bulk downloads come gzipped; polars reads them as they are
+    if gzipped:
+        head = _gunzip_head(head, file)
     if not head.strip():
         raise ParseError(file, "the file is empty")
     if b"\x00" in head[:4096]:
@@ -100,7 +107,8 @@ def parse_comtrade(path: str | Path, *, vintage: str | None = None, data: bytes 
     sha = sha256_bytes(data) if data is not None else sha256_file(path)
     vintage = vintage or default_vintage(path)
     if head.lstrip(b"\xef\xbb\xbf \r\n\t")[:1] in (b"{", b"["):
-        raw = read_api_json(data if data is not None else path.read_bytes(), file)
+        body = data if data is not None else path.read_bytes()
+        raw = read_api_json(_gunzip(body, file) if gzipped else body, file)
         frame = tidy_chunk(raw, "api_v1", file, vintage, sha)
         chunks = FrameChunks(lambda: iter([frame]), TRADE_SCHEMA)
         return ParsedFile(SOURCE_ID, vintage, file, sha, "utf-8", "comtrade api_v1 json", {DATASET: chunks})
@@ -112,15 +120,32 @@ def parse_comtrade(path: str | Path, *, vintage: str | None = None, data: bytes 
     source: Path | bytes = data if data is not None else path
 
     def read() -> Iterator[pl.DataFrame]:
-        for raw in _csv_batches(source, sep, fmt, header):
+        for raw in _csv_batches(source, sep, fmt, header, file):
             yield tidy_chunk(raw, fmt, file, vintage, sha)
 
-    return ParsedFile(SOURCE_ID, vintage, file, sha, "utf-8", f"comtrade {fmt} csv", {DATASET: FrameChunks(read, TRADE_SCHEMA)})
+    return ParsedFile(SOURCE_ID, vintage, file, sha, "utf-8", f"comtrade {fmt} csv{' (gzip)' if gzipped else ''}",
+                      {DATASET: FrameChunks(read, TRADE_SCHEMA)})
 
 
 def default_vintage(path: Path) -> str:
     """A file's vintage when none is given: its name without extension (one query, one file)."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", path.stem)[:100]
+    stem = Path(path.stem).stem if path.suffix.lower() == ".gz" else path.stem
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", stem)[:100]
+
+
+def _gunzip_head(head: bytes, file: str) -> bytes:
+    """The first 64 KiB of a gzipped file's text, from its first compressed bytes."""
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 65536)
+    except zlib.error as exc:
+        raise ParseError(file, f"a damaged gzip file: {exc}") from None
+
+
+def _gunzip(body: bytes, file: str) -> bytes:
+    try:
+        return gzip.decompress(body)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ParseError(file, f"a damaged or truncated gzip file: {exc}") from None
 
 
 def _head(path: Path) -> bytes:
@@ -133,7 +158,7 @@ def _separator(header_line: str) -> str:
     return max(counts, key=counts.get)
 
 
-def _csv_batches(source: Path | bytes, sep: str, fmt: str, header: list[str]) -> Iterator[pl.DataFrame]:
+def _csv_batches(source: Path | bytes, sep: str, fmt: str, header: list[str], file: str) -> Iterator[pl.DataFrame]:
     """Text chunks of the columns the warehouse keeps, numbers and true/false typed by the CSV
     reader itself (the fast path). At the first cell that reader cannot take (text in a value
     column, a padded number, 'yes'), the rest of the file is read as text, from the first row
@@ -142,16 +167,18 @@ def _csv_batches(source: Path | bytes, sep: str, fmt: str, header: list[str]) ->
     typed = {c: READ_TYPES[k] for c, (_f, k) in cols.items() if k in READ_TYPES}
     given = 0
     try:
-        for batch in _scan(source, sep, header, cols, typed, skip=0).collect_batches(chunk_size=CHUNK_ROWS):
-            given += batch.height
-            yield batch
-        return
-    except pl.exceptions.ComputeError:
-        pass  # read on as text from row `given`
-    try:
+        try:
+            for batch in _scan(source, sep, header, cols, typed, skip=0).collect_batches(chunk_size=CHUNK_ROWS):
+                given += batch.height
+                yield batch
+            return
+        except pl.exceptions.ComputeError:
+            pass  # read on as text from row `given`
         yield from _scan(source, sep, header, cols, {}, skip=given).collect_batches(chunk_size=CHUNK_ROWS)
     except pl.exceptions.PolarsError as exc:
-        raise ParseError(_name(source), f"malformed CSV: {str(exc).splitlines()[0]}") from exc
+        raise ParseError(file, f"malformed CSV: {str(exc).splitlines()[0]}") from exc
+    except OSError as exc:  # a gzipped file cut short
+        raise ParseError(file, f"unreadable after row {given}: {exc} (a damaged or truncated file?)") from exc
 
 
 def _scan(source: Path | bytes, sep: str, header: list[str], cols: dict[str, tuple[str, str]],
@@ -164,10 +191,6 @@ def _scan(source: Path | bytes, sep: str, header: list[str], cols: dict[str, tup
         truncate_ragged_lines=False,
     )
     return lf.select(["source_line", *cols]).rename({c: f for c, (f, _k) in cols.items()})
-
-
-def _name(source: Path | bytes) -> str:
-    return source.name if isinstance(source, Path) else "<bytes>"
 
 
 def read_api_json(data: bytes, file: str) -> pl.DataFrame:

@@ -139,6 +139,9 @@ def test_malformed_comtrade_csv_is_refused(tmp_path, mutate, line, field, reason
     with pytest.raises(ParseError, match=reason) as exc:
         rows(parse_comtrade(path))
     assert exc.value.file == "bad.csv"
+    with pytest.raises(ParseError, match=reason) as exc:  # a small file is handed over as bytes
+        rows(parse_comtrade(path, data=path.read_bytes()))
+    assert exc.value.file == "bad.csv"
     if line:
         assert exc.value.line == line and exc.value.field == field
 
@@ -198,3 +201,28 @@ def test_cells_the_typed_reader_rejects_are_read_on_as_text(tmp_path, monkeypatc
     csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(rows_)
     quoted.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode())
     assert rows(parse_comtrade(quoted)).drop(ignore).equals(a)
+
+
+def test_gzipped_tab_separated_bulk_file(tmp_path):
+    """Comtrade's bulk downloads are gzipped, tab-separated text: the same rows as the CSV; a
+    copy cut short is refused, naming the file."""
+    import gzip
+
+    clean = tmp_path / "clean.csv"
+    clean.write_text(csv_text(BILATERAL))
+    tsv = csv_text(BILATERAL).replace(",", "\t")
+    bulk = tmp_path / "TARIFFLINE_2022_261100.txt.gz"
+    bulk.write_bytes(gzip.compress(tsv.encode()))
+    pf = parse_comtrade(bulk)
+    assert pf.format == "comtrade api_v1 csv (gzip)" and pf.vintage == "TARIFFLINE_2022_261100"
+    ignore = ["source_file", "source_sha256", "vintage"]
+    assert rows(pf).drop(ignore).equals(rows(parse_comtrade(clean)).drop(ignore))
+    body = gzip.compress((tsv * 40).encode())
+    cut = tmp_path / "cut.txt.gz"
+    cut.write_bytes(body[: len(body) // 2])
+    with pytest.raises(ParseError) as exc:
+        rows(parse_comtrade(cut))
+    assert exc.value.file == "cut.txt.gz"
+    api = tmp_path / "response.json.gz"
+    api.write_bytes(gzip.compress(api_body(BILATERAL)))
+    assert rows(parse_comtrade(api)).height == 8
