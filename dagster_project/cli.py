@@ -248,7 +248,14 @@ def status() -> None:
     if not paths.build.exists():
         err.print("no warehouse yet: run `tungsten refresh`", markup=False)
         raise typer.Exit(1)
-    con = duckdb.connect(str(paths.build), read_only=True)
+    try:
+        con = duckdb.connect(str(paths.build), read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        err.print(f"the build warehouse is being written (a refresh or ingest is running): {paths.build}; "
+                  "try again when it ends (the serving file stays readable with `tungsten sql`)", markup=False)
+        raise typer.Exit(1) from None
     fresh = con.execute("""
         SELECT f.raw_table, f.source_id, max(f.vintage) AS latest_edition, arg_max(f.date_published, f.vintage),
                count(*) AS editions, sum(f.rows) AS rows, strftime(max(l.started_at), '%Y-%m-%d %H:%M UTC'),
@@ -273,6 +280,12 @@ def status() -> None:
     build = con.execute("SELECT finished_at, status, serving_path FROM meta.builds ORDER BY finished_at DESC LIMIT 1").fetchone()
     if build:
         out.print(f"last build: {build[0]} {build[1]} -> {build[2]}")
+    has_pending = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'work' "
+                              "AND table_name = 'pending_loads'").fetchone()[0]
+    for load_id, raw_table, started in (con.execute(
+            "SELECT load_id, raw_table, started_at FROM work.pending_loads").fetchall() if has_pending else []):
+        out.print(f"[yellow]unfinished load[/] {load_id} into raw.{raw_table} (started {started}): "
+                  "cut short before it counted (its rows are not part of raw.*); the next load or refresh deletes them")
 
 
 @snapshot_app.command("build")

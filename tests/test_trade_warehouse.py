@@ -209,7 +209,7 @@ def test_rows_of_a_load_cut_short_by_a_crash_are_discarded(warehouse, tmp_path, 
     monkeypatch.setattr(comtrade, "CHUNK_ROWS", 3)
     p = tmp_path / "kept.csv"
     p.write_text(csv_text(BILATERAL[:4]))
-    assert ingest_file(warehouse, "comtrade", p).ok
+    assert ingest_file(warehouse, "comtrade", p, publish=False).ok
 
     def killed(*_a, **_k):
         raise SystemExit("killed")
@@ -222,6 +222,18 @@ def test_rows_of_a_load_cut_short_by_a_crash_are_discarded(warehouse, tmp_path, 
         ingest_file(warehouse, "comtrade", p2)
     assert q(warehouse.build, "SELECT count(*) FROM work.pending_loads") == [(1,)]
     assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == [(8,)]
+    shown = _status()
+    assert shown.returncode == 0, shown.stderr
+    assert "unfinished load" in shown.stdout and "raw.comtrade_flows" in shown.stdout
+    # while a writer holds the build file, status says so instead of a lock traceback
+    import duckdb
+
+    holder = duckdb.connect(str(warehouse.build))
+    try:
+        busy = _status()
+    finally:
+        holder.close()
+    assert busy.returncode == 1 and "being written" in busy.stderr and "Traceback" not in busy.stderr
     monkeypatch.undo()
     con = connect_build(warehouse)
     try:
@@ -229,3 +241,13 @@ def test_rows_of_a_load_cut_short_by_a_crash_are_discarded(warehouse, tmp_path, 
         assert con.execute("SELECT source_file, count(*) FROM raw.comtrade_flows GROUP BY 1").fetchall() == [("kept.csv", 4)]
     finally:
         con.close()
+
+
+def _status():
+    """`tungsten status` in a process of its own, as a user runs it beside the pipeline."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "dagster_project.cli", "status"], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "200"})
