@@ -45,8 +45,9 @@ _CONTEXT_LOCK = threading.Lock()
 
 def warm_up() -> None:
     """Import GX and build its context in a background thread (it takes seconds), so that
-    a load can land and hash its file and read its first chunk meanwhile."""
-    threading.Thread(target=_context, name="gx-warm-up", daemon=True).start()
+    a load can land and hash its file and read its first chunk meanwhile. Nothing to do once built."""
+    if _new_context.cache_info().currsize == 0:
+        threading.Thread(target=_context, name="gx-warm-up", daemon=True).start()
 
 
 def _context():
