@@ -114,6 +114,7 @@ def run_ingest(csv: Path, home: Path) -> dict:
 
     def measured(args: list[str]) -> tuple[float, float]:
         """Wall seconds and peak RSS (MiB, the child's own ru_maxrss) of one command."""
+        os.sync()  # the previous step's writes are flushed now, not charged to this one
         with tempfile.TemporaryFile() as log:
             t0 = time.perf_counter()
             proc = subprocess.Popen([str(TUNGSTEN), *args], env=env, stdout=log, stderr=log)
@@ -151,6 +152,7 @@ def main() -> None:
             t0 = time.perf_counter()
             generate(csv, args.rows)
             print(f"generated {csv} ({csv.stat().st_size / 2**30:.2f} GiB) in {time.perf_counter() - t0:.1f} s", flush=True)
+        os.sync()  # a freshly generated file is on disk before the floor is timed
         floor_wall, floor = child(FLOOR.format(db=str(d / "floor.duckdb"), csv=str(csv)), dict(os.environ))
         print(f"floor: DuckDB read_csv {floor['rows']} rows in {floor['seconds']:.1f} s, peak RSS {floor['rss_mib']:.0f} MiB",
               flush=True)

@@ -3,8 +3,10 @@
 Every frame of one incoming file is validated by its table's GX suite, chunk by chunk for a
 large file, and each validated chunk is written under the load's new load_id and committed
 at once (so a 10-million-row file never sits in one transaction's memory), with the load
-listed in work.pending_loads meanwhile. When every chunk of every frame has passed (and the
-key has been checked across chunks in the database), one short transaction makes the load
+listed in work.pending_loads meanwhile. The key of a chunked file must be unique over the
+whole file, so that rule is checked once, in the database over the rows the load wrote,
+rather than by GX chunk by chunk. When every chunk of every frame has passed (and the key is
+unique over the file), one short transaction makes the load
 count: the rows it replaces (that source and edition) are deleted, meta.source_files and
 meta.loads are written and the load leaves work.pending_loads. A refusal deletes the pending
 rows, so raw.* is as it was; it keeps the file and its report in landing, records the
@@ -186,12 +188,14 @@ def _write_validated(con, req: LoadRequest, lid: str):
     from warehouse.tables import get
     from warehouse.validate import Outcome, validate_frame  # GX is imported only when there is something to validate
 
+    key = get(req.raw_table).key_columns
+    key_over_file = bool(key) and isinstance(req.frame, FrameChunks)  # else GX checks it on the whole frame
     rows, chunks, evaluated, report = 0, 0, 0, {}
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-writer") as writer:
         writing: Future | None = None
         for chunk in chunks_of(req.frame):
             chunks += 1
-            outcome = validate_frame(chunk, req.raw_table, req.vintage, req.dataset)
+            outcome = validate_frame(chunk, req.raw_table, req.vintage, req.dataset, key_checked_apart=key_over_file)
             evaluated = outcome.evaluated
             if writing is not None:
                 writing.result()
@@ -204,20 +208,19 @@ def _write_validated(con, req: LoadRequest, lid: str):
             report = outcome.report if chunks == 1 else {"chunks": chunks, "rows": rows, "last_chunk": outcome.report}
         if writing is not None:
             writing.result()
-    key = get(req.raw_table).key_columns
-    if chunks > 1 and key:
-        failure = _duplicates_across_chunks(con, req.raw_table, lid, key)
+    if key_over_file:
+        failure = _duplicate_keys(con, req.raw_table, lid, key)
         if failure:
             return Outcome(False, evaluated + 1, [failure], {"chunks": chunks, "rows": rows}), rows
         evaluated += 1
     return Outcome(True, evaluated, [], report), rows
 
 
-def _duplicates_across_chunks(con, raw_table: str, lid: str, key: tuple[str, ...]):
-    """The uniqueness rule over the whole file: GX sees one chunk, so rows that repeat a key of
-    another chunk are found here, in the rows this load wrote. Keys are grouped by their hash
-    first (one 64-bit column, fast over millions of rows); only rows whose hash repeats are
-    compared column by column."""
+def _duplicate_keys(con, raw_table: str, lid: str, key: tuple[str, ...]):
+    """The uniqueness rule over a whole chunked file, in the rows this load wrote (GX sees one
+    chunk at a time, and duplicates may sit chunks apart). Keys are grouped by their hash first
+    (one 64-bit column, fast over millions of rows); only rows whose hash repeats are compared
+    column by column."""
     from warehouse.validate import EXAMPLE_ROWS, Failure
 
     cols = ", ".join(f'"{c}"' for c in key)
@@ -234,7 +237,7 @@ def _duplicates_across_chunks(con, raw_table: str, lid: str, key: tuple[str, ...
         return None
     examples = [{"source_lines": r["lines"], **{c: r[c] for c in key if c not in ("source_id", "vintage")}}
                 for r in dups]
-    return Failure("expect_compound_columns_to_be_unique (across chunks, checked in DuckDB)", ",".join(key),
+    return Failure("expect_compound_columns_to_be_unique (over the whole file, checked in DuckDB)", ",".join(key),
                    int(dups[0]["total"]), examples)
 
 
