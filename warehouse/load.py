@@ -159,10 +159,10 @@ def discard_unfinished(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _insert_chunk(con, req: LoadRequest, chunk: pl.DataFrame, lid: str) -> None:
-    """Append one validated chunk. Columns that hold the load's own source, edition, file name or
-    sha256 in every row are written as SQL constants rather than converted row by row (a
+    """Append one validated chunk. Columns that hold the load's own source, edition, dataset, file
+    name or sha256 in every row are written as SQL constants rather than converted row by row (a
     tenth of a bulk load's insert time)."""
-    known = {"source_id": req.source_id, "vintage": req.vintage, "source_file": req.file_name,
+    known = {"source_id": req.source_id, "vintage": req.vintage, "dataset": req.dataset, "source_file": req.file_name,
              "source_sha256": req.sha256}
     constant = {c: v for c, v in known.items()
                 if c in chunk.columns and chunk.schema[c] == pl.String and chunk[c].null_count() == 0
