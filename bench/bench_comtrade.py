@@ -11,12 +11,14 @@
 3. ingest: after a `tungsten refresh` of the embedded snapshot (a warehouse as users have
    it), `tungsten ingest comtrade FILE --no-publish` in a fresh process, timed as a whole
    (start-up and imports included): parse (polars, typed CSV reader, chunked), validate (GX
-   per chunk, plus the key check across chunks in DuckDB), load (chunks written as a pending
-   load, made to count in one transaction). The load stage alone is read from meta.loads.
+   per chunk, plus the key's uniqueness over the whole file in DuckDB), load (chunks written
+   as a pending load, made to count in one transaction). The load stage alone is read from
+   meta.loads.
 4. then `tungsten refresh`: the dbt build of the marts over the 10 million new rows and the
    publish of the serving file, reported beside it (not part of parse-validate-load).
 Reported: wall time, rows/s, throughput as a multiple of the floor's, and peak RSS of each
-process (ru_maxrss of the child). Targets (issue 3): ingest throughput >= 0.5x the floor's,
+process (ru_maxrss of the child). Dirty pages are flushed (sync) before each timed step, so
+one step's disk writes are not charged to the next. Targets (issue 3): ingest throughput >= 0.5x the floor's,
 peak RSS < 4 GiB.
 """
 
