@@ -189,7 +189,7 @@ def _write_validated(con, req: LoadRequest, lid: str):
     from warehouse.validate import Outcome, validate_frame  # GX is imported only when there is something to validate
 
     key = get(req.raw_table).key_columns
-    key_over_file = bool(key) and isinstance(req.frame, FrameChunks)  # else GX checks it on the whole frame
+    key_over_file = key if isinstance(req.frame, FrameChunks) else ()  # else GX checks it on the whole frame
     rows, chunks, evaluated, report = 0, 0, 0, {}
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-writer") as writer:
         writing: Future | None = None
