@@ -220,17 +220,27 @@ def read_api_json(data: bytes, file: str) -> pl.DataFrame:
                         schema={"source_line": pl.Int64, **{f: pl.String for f, _k in cols.values()}})
 
 
+def _typed(field: str, kind: str) -> pl.Expr | None:
+    """A number or true/false text cell read as its type (null where it is neither); None for other kinds."""
+    text = pl.col(field).str.strip_chars()
+    if kind in KINDS:
+        return text.cast(KINDS[kind], strict=False)
+    if kind == "bool":
+        low = text.str.to_lowercase()
+        return pl.when(low.is_in(TRUE)).then(True).when(low.is_in(FALSE)).then(False)
+    return None
+
+
 def _cell_checks(fmt: str) -> dict[str, tuple[pl.Expr, str]]:
     """field -> (expression true where that field's cell is bad, what it should be) for the
     number and true/false columns of a format."""
     checks = {}
     for field, kind in ((f, k) for f, k in formats()[fmt].values()):
-        text = pl.col(field).str.strip_chars()
-        filled = text.is_not_null() & (text != "")
-        if kind in KINDS:
-            checks[field] = (filled & text.cast(KINDS[kind], strict=False).is_null(), "is not a number")
-        elif kind == "bool":
-            checks[field] = (filled & ~text.str.to_lowercase().is_in(TRUE | FALSE), "is not true/false")
+        typed = _typed(field, kind)
+        if typed is not None:
+            text = pl.col(field).str.strip_chars()
+            bad = text.is_not_null() & (text != "") & typed.is_null()
+            checks[field] = (bad, "is not a number" if kind in KINDS else "is not true/false")
     return checks
 
 
@@ -259,11 +269,9 @@ def tidy_chunk(raw: pl.DataFrame, fmt: str, file: str, vintage: str, sha: str) -
         if raw.schema[col] != pl.String:  # source_line, and cells the CSV reader typed
             return pl.col(col)
         kind = kinds.get(col, "text")
-        if kind in KINDS:
-            return pl.col(col).str.strip_chars().cast(KINDS[kind], strict=False)
-        if kind == "bool":
-            low = pl.col(col).str.strip_chars().str.to_lowercase()
-            return pl.when(low.is_in(TRUE)).then(True).when(low.is_in(FALSE)).then(False)
+        typed = _typed(col, kind)
+        if typed is not None:
+            return typed
         if kind == "label":  # a name or description: kept as published
             return pl.col(col)
         return pl.col(col).str.strip_chars()  # a code: stripped
