@@ -301,7 +301,14 @@ def snapshot_build(
 
 
 def main() -> None:
-    app()
+    """The console script: the app, then an exit without the interpreter's slow teardown."""
+    from dagster_project.fast_exit import exit_now
+
+    try:
+        app()
+    except SystemExit as exc:
+        exit_now(exc.code)
+    exit_now(0)
 
 
 if __name__ == "__main__":

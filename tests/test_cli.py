@@ -49,3 +49,39 @@ def test_ingest_icmm_real_workbook(warehouse):
     assert "icmm_sites" in r.stdout and "170" in r.stdout
     r = runner.invoke(app, ["sql", "SELECT count(*) AS n, count(DISTINCT source_file) AS files FROM raw.icmm_sites", "-f", "csv"])
     assert r.stdout.splitlines()[1] == "170,1"
+
+
+def _tungsten(*args: str) -> "subprocess.CompletedProcess[str]":
+    """The console script's entry point in a fresh process, as `tungsten ...` runs it."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", "from dagster_project.cli import main; main()", *args],
+                          capture_output=True, text=True, env=dict(os.environ), timeout=120)
+
+
+def test_console_script_keeps_output_and_exit_status(warehouse):
+    """The process ends without Python's teardown (dagster_project/fast_exit.py), yet prints
+    everything and exits with the command's status."""
+    r = _tungsten("sql", "SELECT 6 * 7 AS answer", "-f", "csv")
+    assert (r.returncode, r.stdout.splitlines()) == (0, ["answer", "42"]), r.stderr
+    r = _tungsten("sql", "DROP TABLE marts.supply_share")
+    assert r.returncode == 1 and "read-only" in r.stderr.lower()
+    r = _tungsten("no-such-command")
+    assert r.returncode == 2 and "no-such-command" in r.stderr
+
+
+def test_exit_now_runs_atexit_handlers_and_maps_codes(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import atexit, sys; from dagster_project.fast_exit import exit_now; "
+            "atexit.register(lambda: print('handler ran', flush=True)); print('out', end=''); exit_now({})")
+    run = lambda arg: subprocess.run([sys.executable, "-c", code.format(arg)], capture_output=True, text=True, timeout=60)
+    r = run("None")
+    assert (r.returncode, r.stdout) == (0, "outhandler ran\n")
+    r = run("3")
+    assert r.returncode == 3
+    r = run("'a message'")
+    assert (r.returncode, r.stderr) == (1, "a message\n")

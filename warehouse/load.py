@@ -1,18 +1,20 @@
 """Write -> audit -> publish for raw tables.
 
-Every frame of one incoming file is validated by its table's GX suite, chunk by chunk for a
-large file, and each validated chunk is written under the load's new load_id and committed
-at once (so a 10-million-row file never sits in one transaction's memory), with the load
-listed in work.pending_loads meanwhile. The key of a chunked file must be unique over the
-whole file, so that rule is checked once, in the database over the rows the load wrote,
-rather than by GX chunk by chunk. When every chunk of every frame has passed (and the key is
-unique over the file), one short transaction makes the load
-count: the rows it replaces (that source and edition) are deleted, meta.source_files and
-meta.loads are written and the load leaves work.pending_loads. A refusal deletes the pending
-rows, so raw.* is as it was; it keeps the file and its report in landing, records the
-failed attempt in meta.loads and raises LoadRefused naming file, expectation and example
-rows. Rows of a load interrupted by a crash are deleted by discard_unfinished, which every
-writer runs when it opens the build file.
+Every frame of one incoming file is written under the load's new load_id as pending rows
+(the load is listed in work.pending_loads meanwhile) and validated by its table's GX suite,
+chunk by chunk for a large file: each chunk is written and committed at once, so a
+10-million-row file never sits in one transaction's memory, and it is written while GX
+validates it (pending rows count for nothing until the load is made to count, so the write
+need not wait for the audit). The key of a chunked file must be unique over the whole file,
+so that rule is checked once over the file (its rows' key hashes, and the database where a
+hash repeats) rather than by GX chunk by chunk. When every chunk of every frame has passed
+(and the key is unique over the file), one short transaction makes the load count: the rows
+it replaces (that source and edition) are deleted, meta.source_files and meta.loads are
+written and the load leaves work.pending_loads. A refusal deletes the pending rows, so raw.*
+is as it was; it keeps the file and its report in landing, records the failed attempt in
+meta.loads and raises LoadRefused naming file, expectation and example rows. Rows of a load
+interrupted by a crash are deleted by discard_unfinished, which every writer runs when it
+opens the build file.
 """
 
 from __future__ import annotations
@@ -178,38 +180,49 @@ def _insert_chunk(con, req: LoadRequest, chunk: pl.DataFrame, lid: str) -> None:
 
 
 def _write_validated(con, req: LoadRequest, lid: str):
-    """Validate each chunk of the request's frame and write it; stop at the first failing chunk.
+    """Write each chunk of the request's frame as pending rows and validate it; stop at the first
+    failing chunk (the caller deletes the pending rows).
 
-    A chunk is written by a writer thread while the next one is validated (DuckDB works
-    without the GIL); the connection is only ever used by one thread at a time.
+    A chunk is written by a writer thread while the main thread validates it (DuckDB works
+    without the GIL), and the next chunk is read meanwhile (ingest.chunks). So the first chunk
+    is written while GX is still being imported, instead of waiting seconds for it. The
+    connection is only ever used by one thread at a time.
     """
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from warehouse.tables import get
     from warehouse.validate import Outcome, validate_frame  # GX is imported only when there is something to validate
 
-    key = get(req.raw_table).key_columns
+    spec = get(req.raw_table)
+    key = spec.key_columns
     key_over_file = key if isinstance(req.frame, FrameChunks) else ()  # else GX checks it on the whole frame
     rows, chunks, evaluated, report = 0, 0, 0, {}
+    key_hashes: list[pl.Series] = []  # one 64-bit hash of each row's key, to see whether any key repeats
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-writer") as writer:
         writing: Future | None = None
         for chunk in chunks_of(req.frame):
             chunks += 1
-            outcome = validate_frame(chunk, req.raw_table, req.vintage, req.dataset, key_checked_apart=key_over_file)
-            evaluated = outcome.evaluated
             if writing is not None:
                 writing.result()
+            writing = writer.submit(_insert_chunk, con, req, chunk, lid)
+            outcome = validate_frame(chunk, req.raw_table, req.vintage, req.dataset, key_checked_apart=key_over_file)
+            evaluated = outcome.evaluated
             if not outcome.success:
+                writing.result()  # its rows are pending: the caller deletes them with the load's
                 first = chunk["source_line"].min() if "source_line" in chunk.columns and chunk.height else None
                 outcome.report = {"chunk": chunks, "chunk_first_line": first, "rows_before_chunk": rows, **outcome.report}
                 return outcome, rows + chunk.height
-            writing = writer.submit(_insert_chunk, con, req, chunk, lid)
             rows += chunk.height
+            if key_over_file:
+                key_hashes.append(chunk.select(pl.col(c).cast(spec.schema[c]) for c in key).hash_rows())
             report = outcome.report if chunks == 1 else {"chunks": chunks, "rows": rows, "last_chunk": outcome.report}
         if writing is not None:
             writing.result()
     if key_over_file:
-        failure = _duplicate_keys(con, req.raw_table, lid, key)
+        # Keys are unique when their hashes are (the usual case: a tenth of a second over ten million
+        # rows); a repeated hash, a duplicate or a rare collision, is settled in the database.
+        hashes = pl.concat(key_hashes) if key_hashes else pl.Series(dtype=pl.UInt64)
+        failure = _duplicate_keys(con, req.raw_table, lid, key) if hashes.n_unique() < hashes.len() else None
         if failure:
             return Outcome(False, evaluated + 1, [failure], {"chunks": chunks, "rows": rows}), rows
         evaluated += 1
@@ -218,7 +231,8 @@ def _write_validated(con, req: LoadRequest, lid: str):
 
 def _duplicate_keys(con, raw_table: str, lid: str, key: tuple[str, ...]):
     """The uniqueness rule over a whole chunked file, in the rows this load wrote (GX sees one
-    chunk at a time, and duplicates may sit chunks apart). Keys are grouped by their hash first
+    chunk at a time, and duplicates may sit chunks apart): None when no key repeats, else the
+    failure with the lines of the first repeated keys. Keys are grouped by their hash first
     (one 64-bit column, fast over millions of rows); only rows whose hash repeats are compared
     column by column."""
     from warehouse.validate import EXAMPLE_ROWS, Failure

@@ -36,8 +36,8 @@ class RawTable:
     # Columns shown for each example row of a failed expectation (with the failing column).
     example_columns: tuple[str, ...] = ("source_line", "country_published", "year", "metric", "value_published", "value",
                                         "unit_code", "qualifier")
-    # The row key. A file loaded in chunks has it checked once over the whole file, in the
-    # database (GX sees one chunk at a time); () when tables are always loaded whole.
+    # The row key. A file loaded in chunks has it checked once over the whole file by
+    # warehouse/load.py (GX sees one chunk at a time); () when tables are always loaded whole.
     key_columns: tuple[str, ...] = ()
 
 
