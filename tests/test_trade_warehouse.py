@@ -164,6 +164,33 @@ def test_chunked_file_is_validated_per_chunk_and_rolled_back_whole(warehouse, tm
     assert q(warehouse.build, "SELECT count(*), count(DISTINCT load_id) FROM raw.comtrade_flows") == [(8, 1)]
 
 
+def test_chunk_refused_while_being_written_leaves_nothing(warehouse, tmp_path, monkeypatch):
+    """A chunk is written as pending rows while GX validates it: a refusal in the last chunk
+    deletes them with the earlier chunks', and the refusal is what the user is told even when
+    that chunk's write failed as well."""
+    from warehouse import load
+
+    monkeypatch.setattr(comtrade, "CHUNK_ROWS", 3)
+    p = tmp_path / "late_hs.csv"  # lines 2-9, then an unknown HS code on line 10, in the third chunk
+    p.write_text(csv_text(BILATERAL + [record(842, 156, "M", "810500", 2022, 1e6, 1e4)]))
+    msg = _refused(warehouse, p)
+    assert "(chunk 3, from line 8)" in msg and '"hs_code": "810500"' in msg and '"source_line": 10' in msg
+    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == [(0,)]
+    assert q(warehouse.build, "SELECT count(*) FROM work.pending_loads") == [(0,)]
+
+    written = load._insert_chunk
+
+    def write_fails_on_line_10(con, req, chunk, lid):
+        if chunk["source_line"].max() >= 10:
+            raise OSError("disk full (test)")
+        written(con, req, chunk, lid)
+
+    monkeypatch.setattr(load, "_insert_chunk", write_fails_on_line_10)
+    msg = _refused(warehouse, p)
+    assert "(chunk 3, from line 8)" in msg and '"hs_code": "810500"' in msg and "disk full" not in msg
+    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == [(0,)]
+
+
 def test_itc_file_loads(warehouse):
     path = REAL / "trade" / "Trade_Map_-_List_of_importing_markets_for_a_product_exported_by_China.txt"
     summary = ingest_file(warehouse, "itc", path, options={"hs": "TOTAL"})

@@ -208,7 +208,9 @@ def _write_validated(con, req: LoadRequest, lid: str):
             outcome = validate_frame(chunk, req.raw_table, req.vintage, req.dataset, key_checked_apart=key_over_file)
             evaluated = outcome.evaluated
             if not outcome.success:
-                writing.result()  # its rows are pending: the caller deletes them with the load's
+                # wait for its write, whose rows the caller deletes with the load's; the refusal is the
+                # answer, whatever became of that write
+                writing.exception()
                 first = chunk["source_line"].min() if "source_line" in chunk.columns and chunk.height else None
                 outcome.report = {"chunk": chunks, "chunk_first_line": first, "rows_before_chunk": rows, **outcome.report}
                 return outcome, rows + chunk.height
