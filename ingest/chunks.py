@@ -52,6 +52,3 @@ def chunks_of(frame: pl.DataFrame | FrameChunks) -> Iterator[pl.DataFrame]:
             pending = pool.submit(next, it, done)
             yield chunk
 
-
-def height_of(frame: pl.DataFrame | FrameChunks) -> int | None:
-    return frame.height

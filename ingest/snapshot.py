@@ -1,8 +1,8 @@
 """The embedded snapshot: the project's own tidy extract of the real publisher files.
 
-`tungsten snapshot build DIR` parses the publisher files in DIR (usgs/, bgs/) with the
-project's parsers and writes one tidy CSV per (raw table, edition) under data/snapshot/,
-with manifest.json recording each original's provenance (publisher, edition, DOI, date
+`tungsten snapshot build DIR` parses the publisher files in DIR that each source's
+source.yml names (snapshot inputs) with the project's parsers and writes, per source,
+data/snapshot/<source_id>/ with one tidy CSV per (edition, dataset) and a manifest.json recording each original's provenance (publisher, edition, DOI, date
 published, licence, sha256 and size of the original bytes). The default daily run loads
 these files; no publisher file is copied into the repository. (The curated claims and
 projects in data/curated/ are the project's own files and are loaded as they are.)
@@ -17,27 +17,25 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.families import raw_table, table_schemas
+from ingest.locations import SNAPSHOT_DIR
 from ingest.provenance import sha256_file
-from ingest.reference import table
-from ingest.registry import TABLE_SCHEMAS, parse_file, raw_table
+from ingest.registry import parse_file
+from ingest.sources import Source, all_sources
 from ingest.tidy import ParsedFile
 
-SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / "data" / "snapshot"
 MANIFEST = "manifest.json"
-# parser -> (folder under the source dir, file name pattern). Only the trade aggregate of
-# tungsten goes into the snapshot: the real Comtrade and ITC samples are other products.
-SOURCE_DIRS = {"usgs": ("usgs", "*"), "bgs": ("bgs", "*"), "icmm": ("projects", "*"),
-               "cmr": ("trade", "critical-minerals-replication*.json")}
 FILE_SUFFIXES = {".csv", ".json", ".geojson", ".xlsx"}
 
 
 @dataclass(frozen=True)
 class SnapshotFile:
-    """One tidy snapshot file and what the manifest says of it."""
+    """One tidy snapshot file and what its source's manifest says of it."""
 
     path: Path
-    table: str
     source_id: str
+    dataset: str
+    table: str
     vintage: str
     sha256: str
     rows: int
@@ -45,83 +43,76 @@ class SnapshotFile:
     provenance: dict
 
     def read(self) -> pl.DataFrame:
-        return pl.read_csv(self.path, schema=TABLE_SCHEMAS[self.table])
+        return pl.read_csv(self.path, schema=table_schemas()[self.table])
 
 
-def provenance_for(source_id: str, vintage: str) -> dict:
-    """Publisher-level and edition-level metadata from ingest/reference (sources, editions)."""
-    src = next((r for r in table("sources") if r["source_id"] == source_id), None)
-    if src is None:
-        raise KeyError(f"source {source_id!r} is not in reference/sources.csv")
-    ed = next((r for r in table("editions") if r["source_id"] == source_id and r["vintage"] == vintage), {})
-    return {
-        "publisher": src["publisher"],
-        "title": ed.get("title") or src["title"],
-        "doi": ed.get("doi") or None,
-        "url": ed.get("url") or src["url"],
-        "date_published": ed.get("date_published") or None,
-        "licence": src["licence"],
-        "is_public": src["is_public"] == "true",
-    }
+def _inputs(source: Source, source_dir: Path) -> list[Path]:
+    """The publisher files under source_dir that source.yml's snapshot inputs name."""
+    found: list[Path] = []
+    for pattern in source.snapshot_inputs:
+        found += [p for p in sorted(source_dir.glob(pattern)) if p.suffix.lower() in FILE_SUFFIXES]
+    return found
 
 
 def build(source_dir: Path, out_dir: Path = SNAPSHOT_DIR, *, accessed: str | None = None) -> list[dict]:
-    """Parse every publisher file under source_dir/{usgs,bgs,projects} and write the snapshot."""
+    """Parse the publisher files each source's snapshot inputs name under source_dir, and write
+    data/snapshot/<source_id>/ (tidy CSV per edition and dataset, and its manifest.json)."""
     accessed = accessed or dt.date.today().isoformat()
-    parsed: list[tuple[str, Path, ParsedFile]] = []
-    for source, (sub, pattern) in SOURCE_DIRS.items():
-        for path in sorted((source_dir / sub).glob(pattern)):
-            if path.suffix.lower() in FILE_SUFFIXES:
-                parsed.append((source, path, parse_file(source, path)))
+    parsed: dict[str, list[tuple[Path, ParsedFile]]] = {}
+    for source in all_sources().values():
+        for path in _inputs(source, source_dir):
+            parsed.setdefault(source.id, []).append((path, parse_file(source.id, path)))
     if not parsed:
-        raise FileNotFoundError(f"no publisher files under {source_dir}/{{usgs,bgs}}")
+        raise FileNotFoundError(f"no publisher files under {source_dir} match any source's snapshot inputs")
     out_dir.mkdir(parents=True, exist_ok=True)
-    for old in out_dir.glob("*/*.csv"):
-        old.unlink()
-    entries, seen = [], {}
-    for source, path, pf in parsed:
-        for dataset, frame in pf.frames.items():
-            tbl = raw_table(pf.source_id, dataset)
-            key = (tbl, pf.vintage)
-            if key in seen:
-                raise ValueError(f"{path.name} and {seen[key]} both give {tbl} {pf.vintage}")
-            seen[key] = path.name
-            rel = Path(tbl) / f"{pf.vintage}.csv"
-            (out_dir / tbl).mkdir(exist_ok=True)
-            frame.sort([c for c in ("source_line", "source_column") if c in frame.columns]).write_csv(out_dir / rel)
-            entries.append({
-                "path": rel.as_posix(),
-                "table": tbl,
-                "source_id": pf.source_id,
-                "vintage": pf.vintage,
-                "rows": frame.height,
-                "sha256": sha256_file(out_dir / rel),
-                "original": {
-                    "file_name": path.name,
-                    "sha256": pf.sha256,
-                    "bytes": path.stat().st_size,
-                    "encoding": pf.encoding,
-                    "format": pf.format,
-                },
-                "provenance": {**provenance_for(pf.source_id, pf.vintage), "date_accessed": accessed},
-            })
-    entries.sort(key=lambda e: e["path"])
-    manifest = {
-        "description": "Tidy extract of real publisher files, written by `tungsten snapshot build`. "
-                       "Each entry names the original file and its sha256; the originals are not in this repository.",
-        "files": entries,
-    }
-    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    entries = []
+    for source_id, files in parsed.items():
+        source = all_sources()[source_id]
+        folder = out_dir / source_id
+        folder.mkdir(exist_ok=True)
+        for old in folder.glob("*.csv"):
+            old.unlink()
+        own, seen = [], {}
+        for path, pf in files:
+            for dataset, frame in pf.frames.items():
+                key = (dataset, pf.vintage)
+                if key in seen:
+                    raise ValueError(f"{path.name} and {seen[key]} both give {source_id} {dataset} {pf.vintage}")
+                seen[key] = path.name
+                name = f"{pf.vintage}.{dataset}.csv"
+                frame.sort([c for c in ("source_line", "source_column") if c in frame.columns]).write_csv(folder / name)
+                own.append({
+                    "path": name, "dataset": dataset, "vintage": pf.vintage, "rows": frame.height,
+                    "sha256": sha256_file(folder / name),
+                    "original": {"file_name": path.name, "sha256": pf.sha256, "bytes": path.stat().st_size,
+                                 "encoding": pf.encoding, "format": pf.format},
+                    "provenance": {**source.provenance(pf.vintage), "date_accessed": accessed},
+                })
+        own.sort(key=lambda e: e["path"])
+        manifest = {
+            "source_id": source_id,
+            "description": "Tidy extract of real publisher files, written by `tungsten snapshot build`. "
+                           "Each entry names the original file and its sha256; the originals are not in this repository.",
+            "files": own,
+        }
+        (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        entries += [{**e, "path": f"{source_id}/{e['path']}", "source_id": source_id} for e in own]
     return entries
 
 
-def load_manifest(snapshot_dir: Path = SNAPSHOT_DIR) -> list[SnapshotFile]:
-    manifest_path = snapshot_dir / MANIFEST
-    if not manifest_path.exists():
-        raise FileNotFoundError(f"no snapshot manifest at {manifest_path}; run `tungsten snapshot build DIR`")
-    doc = json.loads(manifest_path.read_text(encoding="utf-8"))
-    return [
-        SnapshotFile(snapshot_dir / e["path"], e["table"], e["source_id"], e["vintage"], e["sha256"], e["rows"],
-                     e["original"], e["provenance"])
-        for e in doc["files"]
-    ]
+def load_manifest(snapshot_dir: Path = SNAPSHOT_DIR, sources: set[str] | None = None) -> list[SnapshotFile]:
+    """The snapshot files of every known source that has a folder under snapshot_dir (or of some)."""
+    if not snapshot_dir.is_dir():
+        raise FileNotFoundError(f"no snapshot folder at {snapshot_dir}; run `tungsten snapshot build DIR`")
+    out = []
+    for source in all_sources().values():
+        if sources is not None and source.id not in sources:
+            continue
+        manifest_path = snapshot_dir / source.id / MANIFEST
+        if not manifest_path.exists():
+            continue
+        doc = json.loads(manifest_path.read_text(encoding="utf-8"))
+        out += [SnapshotFile(manifest_path.parent / e["path"], source.id, e["dataset"], raw_table(source.family, e["dataset"]),
+                             e["vintage"], e["sha256"], e["rows"], e["original"], e["provenance"])
+                for e in doc["files"]]
+    return out

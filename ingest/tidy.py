@@ -39,7 +39,7 @@ TIDY_SCHEMA: dict[str, pl.DataType] = {
     "source_column": pl.String,
 }
 
-KEY_COLUMNS = ["source_id", "vintage", "country_published", "year", "metric"]
+KEY_COLUMNS = ["source_id", "vintage", "dataset", "country_published", "year", "metric"]
 QUALIFIERS = ("estimated", "withheld", "greater_than", "less_than", "not_available", "zero", "not_significant")
 
 

@@ -67,10 +67,6 @@ TOTAL_PARTNER2, TOTAL_CUSTOMS, TOTAL_MOT = "0", "C00", "0"
 KG_UNIT_CODE = "8"  # Comtrade quantity unit 8 is kilograms
 
 
-def empty_trade_frame() -> pl.DataFrame:
-    return pl.DataFrame(schema=TRADE_SCHEMA)
-
-
 @cache
 def hs_codes() -> dict[str, dict[str, str]]:
     """reference/hs_codes.csv by code: the tungsten codes, plus TOTAL and the HS chapters
@@ -126,14 +122,6 @@ def area_of_name(name: str) -> str | None:
     if match.is_aggregate:
         return "WLD" if match.aggregate_kind == "world" else None
     return match.iso3
-
-
-def names_to_codes(names: pl.Series) -> pl.DataFrame:
-    """Vectorised area_of_name over the distinct names: (name, iso3, is_area)."""
-    distinct = names.unique().drop_nulls().to_list()
-    codes = [area_of_name(n) for n in distinct]
-    return pl.DataFrame({"name": distinct, "iso3": codes, "is_area": [c is not None and is_area_code(c) for c in codes]},
-                        schema={"name": pl.String, "iso3": pl.String, "is_area": pl.Boolean})
 
 
 def finish(frame: pl.DataFrame) -> pl.DataFrame:

@@ -12,7 +12,6 @@ from functools import cache
 from ingest.reference import table
 
 ATOMIC_MASS = {"W": 183.84, "O": 15.999, "N": 14.007, "H": 1.008, "C": 12.011}
-CANONICAL_UNIT = "t_w"
 
 
 def stoichiometric_w_fraction(compound: str) -> float:
@@ -59,17 +58,3 @@ def to_t_w(value: float | None, unit_code: str) -> float | None:
 def usd_per_mtu_wo3_to_usd_per_t_w(price: float) -> float:
     """US$/mtu WO3 -> US$/t W (x 100 / 0.792971)."""
     return price * 100 / factors()["t_wo3"]
-
-
-@cache
-def published_unit_codes() -> dict[tuple[str, str], str]:
-    """(source_id, unit as published, normalized) -> unit_code."""
-    from ingest.reference import normalize_key
-
-    return {(r["source_id"], normalize_key(r["unit_published"])): r["unit_code"] for r in table("published_units")}
-
-
-def unit_code_for(source_id: str, unit_published: str) -> str | None:
-    from ingest.reference import normalize_key
-
-    return published_unit_codes().get((source_id, normalize_key(unit_published)))

@@ -71,9 +71,10 @@ def new_load_id() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
 
 
-def is_current(con: duckdb.DuckDBPyConnection, raw_table: str, sha256: str) -> bool:
-    """True when the rows this file gives are what raw holds now (same bytes already loaded)."""
-    row = con.execute("SELECT count(*) FROM meta.source_files WHERE raw_table = ? AND sha256 = ?", [raw_table, sha256]).fetchone()
+def is_current(con: duckdb.DuckDBPyConnection, raw_table: str, source_id: str, dataset: str, sha256: str) -> bool:
+    """True when the rows this file gives are what raw holds now (same bytes already loaded as this source)."""
+    row = con.execute("SELECT count(*) FROM meta.source_files WHERE raw_table = ? AND source_id = ? AND dataset = ? "
+                      "AND sha256 = ?", [raw_table, source_id, dataset, sha256]).fetchone()
     return bool(row and row[0])
 
 
@@ -205,7 +206,8 @@ def _write_validated(con, req: LoadRequest, lid: str):
             if writing is not None:
                 writing.result()
             writing = writer.submit(_insert_chunk, con, req, chunk, lid)
-            outcome = validate_frame(chunk, req.raw_table, req.vintage, req.dataset, key_checked_apart=key_over_file)
+            outcome = validate_frame(chunk, req.raw_table, req.source_id, req.vintage, req.dataset,
+                                     key_checked_apart=key_over_file)
             evaluated = outcome.evaluated
             if not outcome.success:
                 # wait for its write, whose rows the caller deletes with the load's; the refusal is the
@@ -308,7 +310,7 @@ def _delete_scope(con, req: LoadRequest, keep_load_id: str) -> None:
     from warehouse.tables import get
 
     scope = get(req.raw_table).scope_columns
-    values = {"source_id": req.source_id, "vintage": req.vintage}
+    values = {"source_id": req.source_id, "vintage": req.vintage, "dataset": req.dataset}
     where = " AND ".join([*(f'"{c}" = ?' for c in scope), "load_id <> ?"])
     con.execute(f'DELETE FROM raw."{req.raw_table}" WHERE {where}', [*(values[c] for c in scope), keep_load_id])
 
@@ -328,13 +330,13 @@ def _upsert_source_file(con, req: LoadRequest, load_id: str, rows: int) -> None:
     from warehouse.tables import get
 
     if get(req.raw_table).scope_columns:
-        con.execute("DELETE FROM meta.source_files WHERE raw_table = ? AND source_id = ? AND vintage = ?",
-                    [req.raw_table, req.source_id, req.vintage])
+        con.execute("DELETE FROM meta.source_files WHERE raw_table = ? AND source_id = ? AND vintage = ? AND dataset = ?",
+                    [req.raw_table, req.source_id, req.vintage, req.dataset])
     else:
         con.execute("DELETE FROM meta.source_files WHERE raw_table = ?", [req.raw_table])
     con.execute(
-        "INSERT INTO meta.source_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [req.sha256, req.raw_table, req.source_id, req.vintage, req.file_name, orig.get("file_name"),
+        "INSERT INTO meta.source_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [req.sha256, req.raw_table, req.source_id, req.vintage, req.dataset, req.file_name, orig.get("file_name"),
          orig.get("sha256"), orig.get("bytes"), orig.get("format"), prov.get("title"), prov.get("doi"), prov.get("url"),
          prov.get("date_published"), prov.get("date_accessed"), prov.get("licence"), prov.get("is_public"),
          rows, load_id, m.get("origin", "snapshot")],

@@ -1,4 +1,5 @@
-"""ref.* and meta.sources: the reference data marts join to, written from ingest/reference.
+"""ref.* and meta.sources: the reference data marts join to, written from ingest/reference and
+the source folders (ingest/sources/*/source.yml, and the curated source's cited sources).
 
 Rewritten on every run (they are small); the fingerprint of what the marts depend on is
 taken from their content, so an unchanged reference does not force a rebuild.
@@ -11,6 +12,12 @@ import polars as pl
 
 from ingest.countries import country_name, valid_iso3
 from ingest.reference import table
+from ingest.sources import meta_rows
+
+
+# The tables written here (schema.table), in the order frames() gives them.
+REFERENCE_TABLES = ("ref.countries", "ref.unit_factors", "ref.metrics", "ref.sponsor_blocs", "ref.hs_codes",
+                    "ref.trade_areas", "meta.sources")
 
 
 def frames() -> dict[str, pl.DataFrame]:
@@ -24,7 +31,7 @@ def frames() -> dict[str, pl.DataFrame]:
         pl.col("to_t_w").replace("", None).cast(pl.Float64)
     )
     metrics = pl.DataFrame(list(table("metrics"))).with_columns(pl.col("allow_negative") == "true")
-    sources = pl.DataFrame(list(table("sources"))).with_columns(pl.col("is_public") == "true")
+    sources = pl.DataFrame(meta_rows(), infer_schema_length=None)
     blocs = pl.DataFrame(list(table("sponsor_blocs")))
     return {"ref.countries": countries, "ref.unit_factors": units, "ref.metrics": metrics, "ref.sponsor_blocs": blocs,
             "ref.hs_codes": _hs_codes(), "ref.trade_areas": _trade_areas(), "meta.sources": sources}

@@ -1,8 +1,10 @@
-"""The daily job and the one-file ingest, as plain functions (Dagster and the CLI call these).
+"""The steps of the daily job and the one-file ingest, as plain functions.
 
-refresh: load every snapshot file whose bytes changed, then (only if anything the marts
-depend on changed) dbt build and publish. One writer at a time (a lock file); readers use
-the serving file and are never blocked.
+The daily job itself is defined once, as Dagster assets (dagster_project/), which call these
+steps: load each source's changed files, write the reference tables, build the marts (only
+if anything they depend on changed) and publish. `tungsten ingest` loads a user's file with
+load_files, then runs that same job. One writer at a time (a lock file, waited for);
+readers use the serving file and are never blocked.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +23,9 @@ import duckdb
 
 from ingest.errors import ParseError
 from ingest.provenance import sha256_bytes, sha256_file
+from ingest.families import raw_table
 from ingest.snapshot import SnapshotFile, load_manifest
+from ingest.sources import Source
 from ingest.tidy import empty_frame
 from warehouse import dbt_build, landing, reference_tables
 from warehouse.load import (
@@ -58,20 +63,37 @@ class RefreshSummary:
     duration_s: float = 0.0
     errors: list[str] = field(default_factory=list)
     deferred: bool = False  # loaded, build and publish left to the next refresh
+    run_id: str | None = None  # the Dagster run of the daily job, when one ran
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
+LOCK_WAIT_S = float(os.environ.get("TUNGSTEN_LOCK_WAIT_S", "1800"))
+
+
 @contextmanager
-def writer_lock(paths: Paths) -> Iterator[None]:
+def writer_lock(paths: Paths, progress: Progress = lambda _m: None) -> Iterator[None]:
+    """One writer of the build file at a time. A second writer waits for the first (Dagster's
+    multiprocess executor may start two steps that write; a CLI run may meet a scheduled one),
+    up to TUNGSTEN_LOCK_WAIT_S seconds, then gives up with a message naming the lock."""
     paths.ensure()
     with open(paths.lock, "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RefreshError(f"another refresh holds {paths.lock}; try again when it ends") from None
+        deadline = time.monotonic() + LOCK_WAIT_S
+        told = False
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise RefreshError(f"another refresh has held {paths.lock} for over {LOCK_WAIT_S:.0f} s; "
+                                       "try again when it ends") from None
+                if not told:
+                    progress(f"waiting for another writer of the build file ({paths.lock})")
+                    told = True
+                time.sleep(0.2)
         try:
             yield
         finally:
@@ -80,8 +102,17 @@ def writer_lock(paths: Paths) -> Iterator[None]:
 
 def connect_build(paths: Paths) -> duckdb.DuckDBPyConnection:
     """The build file, its schema current, the rows of any load a crash interrupted deleted
-    (DuckDB lets one process at a time open the file for writing, so no load is running)."""
+    (DuckDB lets one process at a time open the file for writing, so no load is running).
+    A build file of the layout before raw families (raw.usgs_mcs_world...) is moved aside,
+    not migrated: the build is rebuilt from the snapshot, and files users ingested stay in landing/."""
     con = duckdb.connect(str(paths.build))
+    old = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
+                      "AND table_name = 'usgs_mcs_world'").fetchone()[0]
+    if old:
+        con.close()
+        aside = paths.build.with_name(paths.build.name + ".before-raw-families")
+        paths.build.replace(aside)
+        con = duckdb.connect(str(paths.build))
     apply_duckdb_settings(con)
     ensure_schema(con)
     discard_unfinished(con)
@@ -89,33 +120,31 @@ def connect_build(paths: Paths) -> duckdb.DuckDBPyConnection:
 
 
 def _request(snap: SnapshotFile) -> LoadRequest:
-    from ingest.registry import dataset_of
-
-    dataset = dataset_of(snap.table)[1]
-    return LoadRequest(snap.table, snap.source_id, snap.vintage, dataset, snap.read(), snap.path.name, snap.sha256,
+    return LoadRequest(snap.table, snap.source_id, snap.vintage, snap.dataset, snap.read(), snap.path.name, snap.sha256,
                        {"original": snap.original, "provenance": snap.provenance})
 
 
-def load_snapshot(paths: Paths, con: duckdb.DuckDBPyConnection, progress: Progress, tables: set[str] | None = None) -> tuple[list[LoadResult], list[str]]:
-    """Load the changed snapshot files (optionally only some raw tables); refusals are collected, not raised."""
+def load_source(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source, progress: Progress) -> tuple[list[LoadResult], list[str]]:
+    """Load a source's changed files of the daily run: its snapshot files, or the curated files it
+    reads from TUNGSTEN_CURATED_DIR; refusals are collected, not raised."""
+    if any(i.curated_file for i in source.inputs):
+        return _load_curated(paths, con, source, progress)
     results, errors = [], []
-    for snap in load_manifest(paths.snapshot):
-        if tables is not None and snap.table not in tables:
-            continue
-        actual = sha256_file(snap.path)
+    for snap in load_manifest(paths.snapshot, {source.id}):
+        actual = sha256_file(snap.path) if snap.path.exists() else "(missing)"
         if actual != snap.sha256:
             errors.append(f"{snap.path}: sha256 {actual} does not match the manifest ({snap.sha256}); "
                           "the snapshot was edited by hand: rebuild it with `tungsten snapshot build`")
             continue
-        stub = LoadRequest(snap.table, snap.source_id, snap.vintage, "", empty_frame(), snap.path.name, snap.sha256)
-        if is_current(con, snap.table, snap.sha256):
+        stub = LoadRequest(snap.table, snap.source_id, snap.vintage, snap.dataset, empty_frame(), snap.path.name, snap.sha256)
+        if is_current(con, snap.table, snap.source_id, snap.dataset, snap.sha256):
             results.append(record_skip(con, stub))
             continue
         user_file = held_by_user_file(con, snap.table, snap.source_id, snap.vintage)
         if user_file:
             results.append(record_skip(con, stub, f"kept {user_file}, ingested by a user for this edition"))
             continue
-        progress(f"loading {snap.table} {snap.vintage} ({snap.path.name})")
+        progress(f"loading {snap.source_id} {snap.vintage} {snap.dataset} ({snap.path.name})")
         landed = landing.store(paths.landing, snap.source_id, snap.sha256, snap.path)
         try:
             results += load_file(con, [_request(snap)], landing_dir=paths.landing, landed_path=landed)
@@ -125,28 +154,28 @@ def load_snapshot(paths: Paths, con: duckdb.DuckDBPyConnection, progress: Progre
     return results, errors
 
 
-CURATED_FILES = {"claims": "claims.csv", "projects": "projects.yml"}
-CURATED_MAIN_TABLE = {"claims": "claims", "projects": "projects"}
-
-
-def load_curated(paths: Paths, con: duckdb.DuckDBPyConnection, progress: Progress) -> tuple[list[LoadResult], list[str]]:
-    """Load the curated claims and projects files (every refresh; unchanged bytes are skipped)."""
+def _load_curated(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source, progress: Progress) -> tuple[list[LoadResult], list[str]]:
+    """Load the curated files (every refresh; unchanged bytes are skipped)."""
     results, errors = [], []
-    for source, name in CURATED_FILES.items():
-        path = paths.curated / name
+    for inp in source.inputs:
+        path = paths.curated / inp.curated_file
         if not path.exists():
             errors.append(f"{path}: curated file missing")
             continue
-        if held_by_user_file(con, CURATED_MAIN_TABLE[source]):
+        first_table = raw_table(source.family, _first_dataset(inp.cli_name))
+        if held_by_user_file(con, first_table):
             continue  # a file given to `tungsten ingest` holds these tables
         try:
-            results += load_one_file(paths, con, source, path, progress, origin="curated")
-        except LoadRefused as exc:
-            results += exc.results
-            errors.append(str(exc))
-        except ParseError as exc:
+            results += load_one_file(paths, con, inp.cli_name, path, progress, origin="curated")
+        except (LoadRefused, ParseError) as exc:
+            results += getattr(exc, "results", [])
             errors.append(str(exc))
     return results, errors
+
+
+def _first_dataset(input_name: str) -> str:
+    """The main table of a curated input: claims -> claims, projects -> projects."""
+    return input_name
 
 
 SMALL_FILE_BYTES = 64 << 20  # read whole into memory below this; larger files are streamed by their parser
@@ -155,20 +184,21 @@ SMALL_FILE_BYTES = 64 << 20  # read whole into memory below this; larger files a
 def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, file: Path, progress: Progress, *,
                   vintage: str | None = None, origin: str = "user", options: dict | None = None) -> list[LoadResult]:
     """Land, parse, validate and load one file (all its tables or none). Raises ParseError or LoadRefused."""
-    from ingest.registry import SOURCE_IDS, parse_file, raw_table
-    from ingest.snapshot import provenance_for
-
+    from ingest.registry import parse_file
+    from ingest.sources import resolve_command_name
     from warehouse.validate import warm_up
+
+    src, _input = resolve_command_name(source)
 
     size = file.stat().st_size
     if size >= SMALL_FILE_BYTES:
         warm_up()  # GX's import overlaps the seconds a bulk file takes to hash and land
     data = file.read_bytes() if size < SMALL_FILE_BYTES else None
     sha = sha256_bytes(data) if data is not None else sha256_file(file)
-    landed = landing.store(paths.landing, SOURCE_IDS[source], sha, file)
+    landed = landing.store(paths.landing, src.id, sha, file)
 
     def unreadable(exc: ParseError) -> None:
-        record_unreadable(con, landing_dir=paths.landing, source_id=SOURCE_IDS[source], file_name=file.name,
+        record_unreadable(con, landing_dir=paths.landing, source_id=src.id, file_name=file.name,
                           sha256=sha, message=str(exc))
 
     try:
@@ -176,18 +206,15 @@ def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, fil
     except ParseError as exc:
         unreadable(exc)
         raise
-    try:
-        prov = {**provenance_for(parsed.source_id, parsed.vintage), "date_accessed": dt.date.today().isoformat()}
-    except KeyError:
-        prov = {"date_accessed": dt.date.today().isoformat()}
+    prov = {**src.provenance(parsed.vintage), "date_accessed": dt.date.today().isoformat()}
     original = {"file_name": file.name, "sha256": parsed.sha256, "bytes": size,
                 "encoding": parsed.encoding, "format": parsed.format}
     requests = [
-        LoadRequest(raw_table(parsed.source_id, ds), parsed.source_id, parsed.vintage, ds, frame, file.name,
+        LoadRequest(raw_table(src.family, ds), parsed.source_id, parsed.vintage, ds, frame, file.name,
                     parsed.sha256, {"original": original, "provenance": prov, "origin": origin})
         for ds, frame in parsed.frames.items()
     ]
-    if all(is_current(con, r.raw_table, r.sha256) for r in requests):
+    if all(is_current(con, r.raw_table, r.source_id, r.dataset, r.sha256) for r in requests):
         return [record_skip(con, r) for r in requests]
     rows = parsed.rows
     progress(f"validating and loading {file.name} ({parsed.format}, {parsed.vintage}"
@@ -209,44 +236,41 @@ def raw_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     return h.hexdigest()
 
 
-def build_and_publish(paths: Paths, summary: RefreshSummary, progress: Progress, *, force: bool = False) -> None:
-    """dbt build then publish, unless nothing the marts depend on changed since the last publish."""
+def marts_fingerprints(paths: Paths) -> dict[str, str]:
+    """What the marts would be built from now: the raw files loaded (and reference tables),
+    and the dbt project. Equal to the served file's record means nothing to rebuild."""
     con = connect_build(paths)
     try:
-        reference_tables.write(con)
-        raw_fp, dbt_fp = raw_fingerprint(con), dbt_build.fingerprint()
+        return {"raw": raw_fingerprint(con), "dbt": dbt_build.fingerprint()}
     finally:
         con.close()
-    if not force and served_fingerprints(paths.serving) == {"raw": raw_fp, "dbt": dbt_fp}:
-        progress("marts up to date: nothing to rebuild or publish")
-        summary.serving_path = paths.serving
-        return
-    progress("dbt build (staging, intermediate, marts and their tests)")
-    outcome = dbt_build.build(paths)
-    summary.built = True
-    summary.dbt_models, summary.dbt_tests = outcome.models, outcome.tests
-    if not outcome.success:
-        record_build(paths, raw_fp, dbt_fp, "failed", None, "; ".join(outcome.failures))
-        raise RefreshError("dbt build failed, the serving file was not replaced:\n  - " + "\n  - ".join(outcome.failures))
-    progress(f"publishing {paths.serving}")
-    summary.table_rows = publish_build(paths, raw_fp, dbt_fp)
-    summary.published = True
-    summary.serving_path = paths.serving
 
 
-def publish_build(paths: Paths, raw_fp: str | None = None, dbt_fp: str | None = None) -> dict[str, int]:
-    """Publish the build file as the serving file and record the build; fingerprints are
-    computed here when the caller (the Dagster asset) has none."""
-    if raw_fp is None:
+def marts_up_to_date(paths: Paths) -> bool:
+    return served_fingerprints(paths.serving) == marts_fingerprints(paths)
+
+
+def write_reference(paths: Paths) -> None:
+    """ref.* and meta.sources, rewritten from the reference CSVs and the source folders."""
+    with writer_lock(paths):
         con = connect_build(paths)
         try:
-            raw_fp = raw_fingerprint(con)
+            reference_tables.write(con)
         finally:
             con.close()
-    dbt_fp = dbt_fp or dbt_build.fingerprint()
-    counts = publish(paths.build, paths.serving, {"raw": raw_fp, "dbt": dbt_fp})
-    record_build(paths, raw_fp, dbt_fp, "published", str(paths.serving), None)
+
+
+def publish_build(paths: Paths) -> dict[str, int]:
+    """Publish the build file as the serving file and record the build with what it was built from."""
+    fps = marts_fingerprints(paths)
+    counts = publish(paths.build, paths.serving, fps)
+    record_build(paths, fps["raw"], fps["dbt"], "published", str(paths.serving), None)
     return counts
+
+
+def record_failed_build(paths: Paths, message: str) -> None:
+    fps = marts_fingerprints(paths)
+    record_build(paths, fps["raw"], fps["dbt"], "failed", None, message)
 
 
 def record_build(paths: Paths, raw_fp: str, dbt_fp: str, status: str, serving: str | None, message: str | None) -> None:
@@ -258,37 +282,16 @@ def record_build(paths: Paths, raw_fp: str, dbt_fp: str, status: str, serving: s
         con.close()
 
 
-def refresh(paths: Paths, progress: Progress = lambda _m: None, *, force: bool = False) -> RefreshSummary:
-    """The daily job on the embedded snapshot."""
-    t0 = time.perf_counter()
-    summary = RefreshSummary()
-    with writer_lock(paths):
-        con = connect_build(paths)
-        try:
-            summary.loads, summary.errors = load_snapshot(paths, con, progress)
-            curated_loads, curated_errors = load_curated(paths, con, progress)
-            summary.loads += curated_loads
-            summary.errors += curated_errors
-        finally:
-            con.close()
-        if summary.errors:
-            summary.serving_path = paths.serving
-        else:
-            build_and_publish(paths, summary, progress, force=force)
-    summary.duration_s = time.perf_counter() - t0
-    return summary
-
-
 def fetch_usgs(paths: Paths, edition: str, progress: Progress = lambda _m: None, *, item: str | None = None) -> RefreshSummary:
     """Download an MCS edition's data release from ScienceBase, then load each file and publish.
 
     Files are saved (and landed) before parsing; a failed download changes nothing.
     """
-    from ingest.sciencebase import fetch_edition
+    from ingest.sources.usgs_mcs.sciencebase import fetch_edition
 
     progress(f"fetching {edition} from ScienceBase")
     files = fetch_edition(edition, paths.home / "downloads" / edition, item=item)
-    return _load_then_publish(paths, [("usgs", f, edition) for f in files], progress, collect_parse_errors=True)
+    return load_files(paths, [("usgs_mcs", f, edition) for f in files], progress, collect_parse_errors=True)
 
 
 def fetch_comtrade(paths: Paths, years: list[int], progress: Progress = lambda _m: None) -> RefreshSummary:
@@ -297,38 +300,36 @@ def fetch_comtrade(paths: Paths, years: list[int], progress: Progress = lambda _
     Each response is saved before parsing and landed by the loader; a response with no
     records is reported and not loaded. A failed fetch raises FetchError and changes nothing.
     """
-    from ingest.comtrade_api import fetch_years
+    from ingest.sources.un_comtrade.api import fetch_years
 
     saved = fetch_years(years, paths.home / "downloads" / "comtrade", progress=progress)
     for s in saved:
         if not s.records:
             progress(f"{s.path.name}: no records (the API has no data for this query yet)")
-    files = [("comtrade", s.path, s.vintage) for s in saved if s.records]
+    files = [("un_comtrade", s.path, s.vintage) for s in saved if s.records]
     if not files:
         summary = RefreshSummary(serving_path=paths.serving)
         return summary
-    return _load_then_publish(paths, files, progress, collect_parse_errors=True)
+    return load_files(paths, files, progress, collect_parse_errors=True)
 
 
 def ingest_file(paths: Paths, source: str, file: Path, progress: Progress = lambda _m: None, *, vintage: str | None = None,
-                options: dict | None = None, publish: bool = True) -> RefreshSummary:
-    """Load one file the user gives (publisher file or curated file), then rebuild the marts and publish.
+                options: dict | None = None) -> RefreshSummary:
+    """Load one file the user gives (publisher file or curated file) into the build file.
 
     A ParseError propagates (after the attempt is recorded and the file landed); a refusal
     by the gate is returned in the summary's errors; either way the serving file is unchanged.
-    publish=False stops after the load (several bulk files are then built and published once,
-    by the next `tungsten refresh`).
+    The caller then runs the daily job (marts and publishing), unless told not to publish.
     """
-    return _load_then_publish(paths, [(source, Path(file), vintage)], progress, collect_parse_errors=False,
-                              options=options, publish=publish)
+    return load_files(paths, [(source, Path(file), vintage)], progress, collect_parse_errors=False, options=options)
 
 
-def _load_then_publish(paths: Paths, files: list[tuple[str, Path, str | None]], progress: Progress, *,
-                       collect_parse_errors: bool, options: dict | None = None, publish: bool = True) -> RefreshSummary:
-    """Load user-given files under the writer lock; publish only if every one was accepted."""
+def load_files(paths: Paths, files: list[tuple[str, Path, str | None]], progress: Progress, *,
+               collect_parse_errors: bool, options: dict | None = None) -> RefreshSummary:
+    """Load user-given files under the writer lock; the summary says what was loaded or refused."""
     t0 = time.perf_counter()
-    summary = RefreshSummary()
-    with writer_lock(paths):
+    summary = RefreshSummary(serving_path=paths.serving, deferred=True)
+    with writer_lock(paths, progress):
         con = connect_build(paths)
         try:
             for source, file, vintage in files:
@@ -344,12 +345,5 @@ def _load_then_publish(paths: Paths, files: list[tuple[str, Path, str | None]], 
                     summary.errors.append(str(exc))
         finally:
             con.close()
-        if not summary.errors and publish:
-            build_and_publish(paths, summary, progress)
-        elif not summary.errors:
-            summary.serving_path = paths.serving
-            summary.deferred = True
     summary.duration_s = time.perf_counter() - t0
     return summary
-
-

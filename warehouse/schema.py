@@ -24,22 +24,12 @@ CREATE TABLE IF NOT EXISTS work.pending_loads (
     raw_table VARCHAR NOT NULL,
     started_at TIMESTAMPTZ NOT NULL
 );
-CREATE TABLE IF NOT EXISTS meta.sources (
-    source_id VARCHAR PRIMARY KEY,
-    source_type VARCHAR NOT NULL,     -- statistics | press | analyst | company | government | dataset
-    publisher VARCHAR NOT NULL,
-    title VARCHAR NOT NULL,
-    url VARCHAR,
-    licence VARCHAR,
-    is_public BOOLEAN NOT NULL,
-    date_published VARCHAR,
-    description VARCHAR
-);
 CREATE TABLE IF NOT EXISTS meta.source_files (
     sha256 VARCHAR NOT NULL,
     raw_table VARCHAR NOT NULL,
     source_id VARCHAR NOT NULL,
     vintage VARCHAR NOT NULL,
+    dataset VARCHAR NOT NULL,
     file_name VARCHAR NOT NULL,
     original_file_name VARCHAR,
     original_sha256 VARCHAR,
@@ -55,7 +45,7 @@ CREATE TABLE IF NOT EXISTS meta.source_files (
     rows INTEGER NOT NULL,
     load_id VARCHAR NOT NULL,
     origin VARCHAR NOT NULL,         -- snapshot | user (a file given to `tungsten ingest`)
-    PRIMARY KEY (raw_table, source_id, vintage)
+    PRIMARY KEY (raw_table, source_id, vintage, dataset)
 );
 CREATE TABLE IF NOT EXISTS meta.loads (
     load_id VARCHAR PRIMARY KEY,

@@ -9,21 +9,17 @@ here as an audit column and asserted by GX, so the report shows them like any ot
 from __future__ import annotations
 
 import math
-import re
 from functools import cache
 
 import polars as pl
 
 from ingest.countries import valid_iso3
 from ingest.reference import table
-from ingest.registry import dataset_of
+from ingest.sources import Source
 from ingest.tidy import KEY_COLUMNS, QUALIFIERS
 from ingest.units import known_units
 
 AUDIT_WORLD_EXCESS = "audit_parts_over_world_total"
-
-FIRST_BGS_YEAR = 1970
-
 
 @cache
 def _metrics() -> dict[str, dict[str, str]]:
@@ -41,18 +37,6 @@ def dataset_units(dataset: str) -> list[str]:
 
 def signed_metrics() -> list[str]:
     return sorted(m for m, r in _metrics().items() if r["allow_negative"] == "true")
-
-
-def year_range(raw_table: str, vintage: str) -> tuple[int, int]:
-    """The years an edition may hold: MCSyyyy covers up to yyyy-1 (salient: five years back
-    plus the import-source window); BGSyyyy is a series from 1970 to yyyy."""
-    m = re.match(r"^(MCS|BGS)(\d{4})$", vintage)
-    if not m:
-        return (0, 0)  # an unknown edition code makes every year fail, with the vintage shown
-    year = int(m.group(2))
-    if m.group(1) == "MCS":
-        return (year - 6, year - 1)
-    return (FIRST_BGS_YEAR, year)
 
 
 def rounding_tolerance(world_total: float) -> float:
@@ -83,15 +67,17 @@ def add_audit_columns(frame: pl.DataFrame) -> pl.DataFrame:
     ).drop("_row", "_parts")
 
 
-def figure_expectations(raw_table: str, vintage: str, dataset: str) -> list[tuple[str, dict]]:
-    """(GX expectation class name, kwargs) for one load of a tidy-figure raw table."""
-    lo, hi = year_range(raw_table, vintage)
+def figure_expectations(source: Source, vintage: str, dataset: str) -> list[tuple[str, dict]]:
+    """(GX expectation class name, kwargs) for one load of raw.figures; the years an edition may
+    hold come from the source's source.yml (MCSyyyy: yyyy-6..yyyy-1; BGSyyyy: 1970..yyyy)."""
+    lo, hi = source.year_window(vintage)
     specs: list[tuple[str, dict]] = []
-    for col in [*KEY_COLUMNS, "dataset", "source_sha256", "source_line", "unit_code"]:
+    for col in [*KEY_COLUMNS, "source_sha256", "source_line", "unit_code"]:
         specs.append(("ExpectColumnValuesToNotBeNull", {"column": col}))
     specs += [
         ("ExpectCompoundColumnsToBeUnique", {"column_list": KEY_COLUMNS}),
-        ("ExpectColumnValuesToBeInSet", {"column": "source_id", "value_set": [dataset_of(raw_table)[0]]}),
+        ("ExpectColumnValuesToBeInSet", {"column": "source_id", "value_set": [source.id]}),
+        ("ExpectColumnValuesToBeInSet", {"column": "dataset", "value_set": [dataset]}),
         ("ExpectColumnValuesToBeInSet", {"column": "vintage", "value_set": [vintage]}),
         ("ExpectColumnValuesToBeBetween", {"column": "year", "min_value": lo, "max_value": hi}),
         ("ExpectColumnValuesToBeInSet", {"column": "metric", "value_set": dataset_metrics(dataset)}),

@@ -14,7 +14,7 @@ from functools import cache
 import polars as pl
 
 from ingest.countries import valid_iso3
-from ingest.reference import table
+from ingest.sources import meta_rows
 
 CLAIM_BASES = ["W", "WO3", "APT", "WC", "concentrate", "unknown", "not_applicable"]
 CLAIM_UNITS = ["t", "t_per_year", "t_ore_per_year", "pct", "usd", "year", "text"]
@@ -33,7 +33,7 @@ RECONCILE_RULES = ["none", "usgs_china_share", "usgs_world_reserves_range", "usg
 
 @cache
 def _sources() -> dict[str, dict[str, str]]:
-    return {r["source_id"]: r for r in table("sources")}
+    return {r["source_id"]: r for r in meta_rows()}
 
 
 def _in_set(column: str, values: list[str], **kw) -> tuple[str, dict]:

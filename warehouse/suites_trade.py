@@ -16,17 +16,15 @@ expectations and the failure examples read.
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import cache
 
 import polars as pl
 
 from ingest.countries import valid_iso3
 from ingest.reference import table
-from ingest.registry import dataset_of
+from ingest.sources import Source
 from ingest.trade import KG_UNIT_CODE, TRADE_KEY, area_kinds, flow_codes, hs_codes
 
-FIRST_YEAR = 1962  # UN Comtrade's first year
 AUDIT_SELF_TRADE = "audit_reporter_is_partner"
 AUDIT_KG_QTY = "audit_kg_quantity_differs_from_net_weight"
 AUDIT_UNIT_VALUE = "audit_unit_value_usd_per_kg_out_of_bounds"
@@ -77,19 +75,19 @@ def trade_audit(frame: pl.DataFrame) -> pl.DataFrame:
     return out.select(keep).with_columns(pl.col(pl.String).cast(pl.Categorical))
 
 
-def trade_expectations(raw_table: str, vintage: str, dataset: str) -> list[tuple[str, dict]]:
-    source_id = dataset_of(raw_table)[0]
+def trade_expectations(source: Source, vintage: str, dataset: str) -> list[tuple[str, dict]]:
+    lo, hi = source.year_window(vintage)
     specs: list[tuple[str, dict]] = [("ExpectColumnValuesToNotBeNull", {"column": c}) for c in
                                      [*TRADE_KEY, "year", "flow_code", "value_usd", "source_line"]]
     specs += [
         # source_id and vintage are one value in a load (checked just below), so the rest of the key decides
         ("ExpectCompoundColumnsToBeUnique", {"column_list": [c for c in TRADE_KEY if c not in ("source_id", "vintage")]}),
-        ("ExpectColumnValuesToBeInSet", {"column": "source_id", "value_set": [source_id]}),
+        ("ExpectColumnValuesToBeInSet", {"column": "source_id", "value_set": [source.id]}),
         ("ExpectColumnValuesToBeInSet", {"column": "vintage", "value_set": [vintage]}),
         ("ExpectColumnValuesToBeInSet", {"column": "flow_code", "value_set": sorted(set(flow_codes()) | set(FLOWS))}),
         ("ExpectColumnValuesToBeInSet", {"column": "flow", "value_set": FLOWS}),
         ("ExpectColumnValuesToBeInSet", {"column": "freq", "value_set": ["A", "M"]}),
-        ("ExpectColumnValuesToBeBetween", {"column": "year", "min_value": FIRST_YEAR, "max_value": dt.date.today().year}),
+        ("ExpectColumnValuesToBeBetween", {"column": "year", "min_value": lo, "max_value": hi}),
         ("ExpectColumnValuesToBeInSet", {"column": "hs_code", "value_set": sorted(hs_codes())}),
         ("ExpectColumnValuesToBeInSet", {"column": "reporter_iso3", "value_set": known_areas()}),
         ("ExpectColumnValuesToBeInSet", {"column": "partner_iso3", "value_set": known_areas()}),

@@ -1,9 +1,11 @@
-"""The raw tables the warehouse knows: each with its column schema, its GX expectations and
-the audit columns computed for them.
+"""The raw tables the warehouse knows, by family: each with its column schema, its GX
+expectations and the audit columns computed for them.
 
-Every raw table is loaded the same way (warehouse/load.py): a load holds the rows of one
-(source_id, vintage) and replaces exactly those rows. A new source adds an entry here, with
-its own schema and suite, and reuses the gate, landing, meta tables and publishing as they are.
+A raw table belongs to a family, not to a source (ingest.families): every statistics
+publisher lands in raw.figures, every trade source in raw.trade_flows. A load holds the rows
+of one (source, edition[, dataset]) and replaces exactly those rows, so a new source reuses
+the gate, landing, meta tables and publishing as they are; its suite takes its parameters
+(source id, edition year window) from the source's source.yml.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ingest.registry import RAW_TABLES, TABLE_SCHEMAS, TRADE_TABLES
+from ingest.families import curated_schemas, table_schemas
+from ingest.sources import Source
 from ingest.trade import TRADE_KEY
 from warehouse import suites, suites_trade
 from warehouse import suites_pipeline as sp
@@ -25,8 +28,8 @@ Specs = list[tuple[str, dict]]
 class RawTable:
     name: str
     schema: dict[str, pl.DataType]
-    # (vintage, dataset) -> GX expectation specs for one load's frame
-    expectations: Callable[[str, str], Specs]
+    # (source, vintage, dataset) -> GX expectation specs for one load's frame
+    expectations: Callable[[Source, str, str], Specs]
     # frame -> frame with the audit columns the expectations read
     audit: Callable[[pl.DataFrame], pl.DataFrame]
     description: str = ""
@@ -41,45 +44,35 @@ class RawTable:
     key_columns: tuple[str, ...] = ()
 
 
-def _figure_table(name: str) -> RawTable:
-    return RawTable(
-        name=name,
-        schema=TABLE_SCHEMAS[name],
-        expectations=lambda vintage, dataset: suites.figure_expectations(name, vintage, dataset),
-        audit=suites.add_audit_columns,
-        description="Tidy published figures, one row per (source, edition, country, year, metric).",
-    )
-
-
-def _table(name: str, expectations, audit, description: str, scope: tuple[str, ...] = (),
-           examples: tuple[str, ...] | None = None) -> RawTable:
+def _curated(name: str, expectations, audit, description: str, examples: tuple[str, ...] | None = None) -> RawTable:
     if examples is None:
-        key = next(iter(TABLE_SCHEMAS[name]))
+        key = next(iter(curated_schemas()[name]))
         examples = ("source_item", key, "project_id", "group_id", "company_id")
-    return RawTable(name, TABLE_SCHEMAS[name], expectations, audit, description, scope, examples)
+    return RawTable(name, curated_schemas()[name], lambda _s, v, d: expectations(v, d), audit, description, (), examples)
 
 
-REGISTRY: dict[str, RawTable] = {name: _figure_table(name) for name in ("usgs_mcs_world", "usgs_mcs_salient", "bgs_wms_production")}
-REGISTRY.update({t.name: t for t in [
-    _table("claims", sp.claims_expectations, sp.claims_audit, "Curated claims: one row per cited figure.",
-           examples=("source_line", "claim_id", "subject", "metric", "period", "value", "unit", "basis", "source_id",
-                     "date_published")),
-    _table("companies", sp.companies_expectations, sp.with_source_audit, "Companies with home country."),
-    _table("project_groups", sp.groups_expectations, sp.with_source_audit, "Projects developed together."),
-    _table("projects", sp.projects_expectations, sp.with_source_audit, "Tungsten projects."),
-    _table("project_stakes", sp.stakes_expectations, sp.stakes_audit, "Ownership stakes, valid from a date."),
-    _table("project_financing", sp.financing_expectations, sp.with_source_audit, "Financing by instrument and status."),
-    _table("project_figures", sp.figures_expectations, sp.with_source_audit, "Capex, capacity, reserves as quoted."),
-    _table("project_milestones", sp.milestones_expectations, sp.with_source_audit, "Timelines by scenario."),
-    _table("icmm_sites", sp.icmm_expectations, sp.no_audit, "ICMM Global Mining Dataset sites mentioning tungsten.",
-           ("source_id", "vintage"), ("source_line", "icmm_id", "site_name", "country_published")),
-]})
-REGISTRY.update({t: RawTable(
-    name=t, schema=TABLE_SCHEMAS[t], expectations=lambda v, d, t=t: suites_trade.trade_expectations(t, v, d), audit=suites_trade.trade_audit,
-    description=f"Trade flows from {source_id}: one row per (reporter, partner, flow, HS code, period), US$ and kg.",
-    example_columns=suites_trade.EXAMPLES, key_columns=tuple(TRADE_KEY),
-) for t, source_id in TRADE_TABLES.items()})
-assert set(REGISTRY) == set(RAW_TABLES.values()), "every raw table of ingest.registry needs an entry here"
+REGISTRY: dict[str, RawTable] = {t.name: t for t in [
+    RawTable("figures", table_schemas()["figures"], suites.figure_expectations, suites.add_audit_columns,
+             "Tidy published figures of every statistics source: one row per (source, edition, dataset, "
+             "country, year, metric).", scope_columns=("source_id", "vintage", "dataset")),
+    RawTable("trade_flows", table_schemas()["trade_flows"], suites_trade.trade_expectations, suites_trade.trade_audit,
+             "Trade flows of every trade source: one row per (source, edition, reporter, partner, flow, HS code, "
+             "period), US$ and kg.", example_columns=suites_trade.EXAMPLES, key_columns=tuple(TRADE_KEY)),
+    RawTable("sites", table_schemas()["sites"], lambda _s, v, d: sp.icmm_expectations(v, d), sp.no_audit,
+             "Mine and facility sites whose commodities or names mention tungsten.",
+             example_columns=("source_line", "icmm_id", "site_name", "country_published")),
+    _curated("claims", sp.claims_expectations, sp.claims_audit, "Curated claims: one row per cited figure.",
+             examples=("source_line", "claim_id", "subject", "metric", "period", "value", "unit", "basis", "source_id",
+                       "date_published")),
+    _curated("companies", sp.companies_expectations, sp.with_source_audit, "Companies with home country."),
+    _curated("project_groups", sp.groups_expectations, sp.with_source_audit, "Projects developed together."),
+    _curated("projects", sp.projects_expectations, sp.with_source_audit, "Tungsten projects."),
+    _curated("project_stakes", sp.stakes_expectations, sp.stakes_audit, "Ownership stakes, valid from a date."),
+    _curated("project_financing", sp.financing_expectations, sp.with_source_audit, "Financing by instrument and status."),
+    _curated("project_figures", sp.figures_expectations, sp.with_source_audit, "Capex, capacity, reserves as quoted."),
+    _curated("project_milestones", sp.milestones_expectations, sp.with_source_audit, "Timelines by scenario."),
+]}
+assert set(REGISTRY) == set(table_schemas()), "every raw table of ingest.families needs an entry here"
 
 
 def get(name: str) -> RawTable:

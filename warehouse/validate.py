@@ -119,7 +119,7 @@ def _is_key_uniqueness(cls: str, kwargs: dict, key: tuple[str, ...]) -> bool:
     return cls == "ExpectCompoundColumnsToBeUnique" and columns == set(key) | one_per_load
 
 
-def validate_frame(frame: pl.DataFrame, raw_table: str, vintage: str, dataset: str, *,
+def validate_frame(frame: pl.DataFrame, raw_table: str, source_id: str, vintage: str, dataset: str, *,
                    key_checked_apart: tuple[str, ...] = ()) -> Outcome:
     """Validate one load's frame; failures carry example rows by file line.
 
@@ -130,13 +130,15 @@ def validate_frame(frame: pl.DataFrame, raw_table: str, vintage: str, dataset: s
     uniqueness is checked over the whole file elsewhere (warehouse/load.py) while this frame is
     one chunk of it; the suite's uniqueness expectation on that key is left out here.
     """
+    from ingest.sources import get as source_of
+
     spec = tables.get(raw_table)
     audited = spec.audit(frame)
     pdf = to_pandas(audited)
     _, batch_definition = _context()
-    specs = [(cls, kwargs) for cls, kwargs in spec.expectations(vintage, dataset)
+    specs = [(cls, kwargs) for cls, kwargs in spec.expectations(source_of(source_id), vintage, dataset)
              if not (key_checked_apart and _is_key_uniqueness(cls, kwargs, key_checked_apart))]
-    suite = _suite(f"{raw_table}__{vintage}" + ("__chunk" if key_checked_apart else ""),
+    suite = _suite(f"{raw_table}__{source_id}__{vintage}__{dataset}" + ("__chunk" if key_checked_apart else ""),
                    json.dumps(specs, sort_keys=True, default=str))
     batch = batch_definition.get_batch(batch_parameters={"dataframe": pdf})
     result = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})

@@ -5,7 +5,9 @@
 with c as (select * from {{ source('raw', 'claims') }}),
 usgs_share as (
     select year, share_pct, vintage, production_t_w, world_production_t_w
-    from {{ ref('supply_share') }} where source_id = 'usgs_mcs' and country_iso3 = 'CHN'
+    from {{ ref('supply_share') }}
+    where country_iso3 = 'CHN'
+      and source_id = (select source_id from {{ source('meta', 'sources') }} where production_rank = 1)
 ),
 usgs_world_reserves as (
     select vintage, reserves_t_w, reserves_published, is_latest_vintage

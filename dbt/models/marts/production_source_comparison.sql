@@ -1,23 +1,27 @@
--- USGS against BGS mine production for the country-years both cover. Disagreement is data:
--- both figures are kept and the difference shown, never reconciled silently.
-with usgs as (
+-- Each pair of production sources for the country-years both cover (source_a ranked before
+-- source_b in meta.sources.production_rank: USGS against BGS). Disagreement is data: both
+-- figures are kept and the difference shown, never reconciled silently.
+with p as (
     select * from {{ ref('int_production_by_edition_year') }}
-    where source_id = 'usgs_mcs' and not is_aggregate and production_t_w is not null
-),
-bgs as (
-    select * from {{ ref('int_production_by_edition_year') }}
-    where source_id = 'bgs_wms' and not is_aggregate and production_t_w is not null
+    where not is_aggregate and production_t_w is not null
 )
 select
-    u.country_iso3,
-    coalesce(c.country_name, u.country_published) as country_name,
-    u.year,
-    u.vintage as usgs_vintage,
-    u.production_t_w as usgs_t_w,
-    b.vintage as bgs_vintage,
-    b.production_t_w as bgs_t_w,
-    u.production_t_w - b.production_t_w as difference_t_w,
-    100.0 * (u.production_t_w - b.production_t_w) / nullif(b.production_t_w, 0) as difference_pct
-from usgs u
-join bgs b using (country_iso3, year)
-left join {{ source('ref', 'countries') }} c using (country_iso3)
+    a.country_iso3,
+    coalesce(c.country_name, a.country_published) as country_name,
+    a.year,
+    a.source_id as source_a,
+    a.vintage as vintage_a,
+    a.production_t_w as production_a_t_w,
+    b.source_id as source_b,
+    b.vintage as vintage_b,
+    b.production_t_w as production_b_t_w,
+    a.production_t_w - b.production_t_w as difference_t_w,
+    100.0 * (a.production_t_w - b.production_t_w) / nullif(b.production_t_w, 0) as difference_pct,
+    a.source_file as source_file_a,
+    a.source_line as source_line_a,
+    b.source_file as source_file_b,
+    b.source_line as source_line_b
+from p a
+join p b on a.country_iso3 = b.country_iso3 and a.year = b.year
+    and (a.production_rank, a.source_id) < (b.production_rank, b.source_id)
+left join {{ source('ref', 'countries') }} c on c.country_iso3 = a.country_iso3

@@ -2,16 +2,16 @@
 -- share of the world total, its production in the edition's latest year and the years
 -- of production the reserves would last at that rate.
 with r as (
-    select * from {{ ref('stg_usgs_mcs_world') }} where metric = 'reserves'
+    select * from {{ ref('stg_figures') }} where metric = 'reserves'
 ),
 prod as (
-    select vintage, country_key, value_t_w as production_t_w, year as production_year
-    from {{ ref('stg_usgs_mcs_world') }}
-    where metric = 'mine_production'
-    qualify year = max(year) over (partition by vintage)
+    select source_id, vintage, country_key, value_t_w as production_t_w, year as production_year
+    from {{ ref('stg_figures') }}
+    where metric = 'mine_production' and (source_id, vintage) in (select (source_id, vintage) from r)
+    qualify year = max(year) over (partition by source_id, vintage)
 ),
 world as (
-    select vintage, value_t_w as world_reserves_t_w from r where aggregate_kind = 'world'
+    select source_id, vintage, value_t_w as world_reserves_t_w from r where aggregate_kind = 'world'
 )
 select
     r.vintage,
@@ -26,11 +26,11 @@ select
     prod.production_t_w,
     prod.production_year,
     r.value_t_w / nullif(prod.production_t_w, 0) as reserves_to_production_years,
-    r.edition_year = max(r.edition_year) over () as is_latest_vintage,
+    r.edition_year = max(r.edition_year) over (partition by r.source_id) as is_latest_vintage,
     r.note,
     r.source_file,
     r.source_line
 from r
-left join world w using (vintage)
-left join prod on prod.vintage = r.vintage and prod.country_key = r.country_key
+left join world w using (source_id, vintage)
+left join prod on prod.source_id = r.source_id and prod.vintage = r.vintage and prod.country_key = r.country_key
 left join {{ source('ref', 'countries') }} c on c.country_iso3 = r.country_iso3

@@ -7,7 +7,7 @@
 with base as (
     select year as base_year, world_production_t_w, china_production_t_w, vintage
     from {{ ref('supply_concentration') }}
-    where source_id = 'usgs_mcs'
+    where source_id = (select source_id from {{ source('meta', 'sources') }} where production_rank = 1)
     qualify year = max(year) over ()
 ),
 units as (

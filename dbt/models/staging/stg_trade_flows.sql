@@ -1,10 +1,6 @@
 -- Every loaded trade row of every trade source, with its HS reference.
 with unioned as (
-    select * from {{ source('raw', 'comtrade_flows') }}
-    union all by name
-    select * from {{ source('raw', 'itc_trade_flows') }}
-    union all by name
-    select * from {{ source('raw', 'cmr_trade_flows') }}
+    select * from {{ source('raw', 'trade_flows') }}
 )
 select
     u.*,

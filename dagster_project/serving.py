@@ -1,0 +1,25 @@
+"""Publishing: the serving DuckDB file (read-only for SQL users and BI), replaced atomically
+once the marts and their tests have passed. Skipped when the marts were not rebuilt."""
+
+
+from dagster import AssetExecutionContext, AssetKey, Output, asset
+
+from dagster_project.dbt_assets import tungsten_dbt
+from warehouse.paths import current
+
+SERVING_KEY = AssetKey(["serving_file"])
+
+
+@asset(key=SERVING_KEY, deps=[tungsten_dbt], group_name="serving", output_required=False,
+       description="The serving DuckDB file (read-only for SQL users and BI), replaced atomically.")
+def serving_file(context: AssetExecutionContext):
+    from warehouse.refresh import marts_up_to_date, publish_build, writer_lock
+
+    paths = current().ensure()
+    with writer_lock(paths, context.log.info):
+        if marts_up_to_date(paths):
+            context.log.info(f"{paths.serving} already serves this build: not republished")
+            return
+        counts = publish_build(paths)
+    yield Output(None, metadata={"path": str(paths.serving), "tables": len(counts),
+                                 "mart_rows": sum(v for k, v in counts.items() if k.startswith("marts."))})

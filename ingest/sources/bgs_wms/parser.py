@@ -1,0 +1,119 @@
+"""BGS World Mineral Statistics, tungsten mine production, as the OGC API / WFS export gives it.
+
+One feature per (country, year): country_trans, country_iso3_code, year
+("1971-01-01 00:00:00"), quantity, quantity_in_book_style ("-----" for nil), units
+("tonnes (metal content)"), data_precision_description, concat_figure_notes_text
+("Estimates."...). Read from CSV or from the GeoJSON FeatureCollection of the same API.
+BGS publishes no world total; marts sum the countries.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from ingest.errors import ParseError
+from ingest.provenance import csv_records, decode, sha256_bytes
+from ingest.reference import normalize_key
+from ingest.sources import Source, unit_code_for
+from ingest.tidy import FigureRows, ParsedFile
+from ingest.values import ParsedValue, parse_cell
+
+DATASET = "production"
+REQUIRED = ["country_trans", "country_iso3_code", "year", "quantity", "units", "bgs_statistic_type_trans",
+            "bgs_commodity_trans"]
+PRECISION_QUALIFIERS = {
+    "nil (nothing produced)": "zero",
+    "quantity is more than 0 but less than 0.5": "not_significant",
+}
+
+
+@cache
+def _metrics(source: Source) -> dict[tuple[str, str], str]:
+    return {(normalize_key(r["statistic_type"]), normalize_key(r["commodity"])): r["metric"] for r in source.table("statistics")}
+
+
+def _records(data: bytes, file: str):
+    """(line or feature number, dict) for each record, CSV or GeoJSON."""
+    text, encoding = decode(data, file)
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ParseError(file, f"invalid JSON: {exc.msg}", line=exc.lineno) from exc
+        features = doc.get("features")
+        if not isinstance(features, list):
+            raise ParseError(file, "JSON without a 'features' list: not a BGS OGC API FeatureCollection")
+        return encoding, "bgs_geojson", [(i + 1, f.get("properties") or {}) for i, f in enumerate(features)]
+    records = list(csv_records(text, file))
+    header_line, header = records[0]
+    header = [h.strip() for h in header]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise ParseError(file, f"missing columns {missing}; expected the BGS World Mineral Statistics export "
+                         f"(country_trans, country_iso3_code, year, quantity, units, ...)", line=header_line)
+    rows = []
+    for line, fields in records[1:]:
+        if not any(f.strip() for f in fields):
+            continue
+        if len(fields) != len(header):
+            raise ParseError(file, f"{len(fields)} fields but the header has {len(header)}", line=line)
+        rows.append((line, dict(zip(header, fields))))
+    return encoding, "bgs_csv", rows
+
+
+def parse(path: str | Path, *, source: Source, vintage: str | None = None, data: bytes | None = None) -> ParsedFile:
+    path = Path(path)
+    data = path.read_bytes() if data is None else data
+    file = path.name
+    encoding, fmt, records = _records(data, file)
+    sha = sha256_bytes(data)
+    out = FigureRows(source.id, DATASET, file, sha)
+    parsed_rows = []
+    for line, rec in records:
+        missing = [c for c in REQUIRED if c not in rec]
+        if missing:
+            raise ParseError(file, f"missing properties {missing}", line=line)
+        metric = _metrics(source).get((normalize_key(str(rec["bgs_statistic_type_trans"])), normalize_key(str(rec["bgs_commodity_trans"]))))
+        if metric is None:
+            continue  # another BGS statistic or commodity in the same export
+        year_text = str(rec["year"]).strip()[:4]
+        if not year_text.isdigit():
+            raise ParseError(file, f"year {rec['year']!r} is not a date", line=line, field="year")
+        unit_published = str(rec["units"]).strip()
+        unit_code = unit_code_for(source, unit_published)
+        if unit_code is None:
+            raise ParseError(file, f"unknown unit {unit_published!r}: add it to the source's units.csv", line=line, field="units")
+        raw_quantity = "" if rec["quantity"] is None else str(rec["quantity"])
+        try:
+            parsed = parse_cell(raw_quantity)
+        except ValueError as exc:
+            raise ParseError(file, str(exc), line=line, field="quantity") from exc
+        precision = normalize_key(str(rec.get("data_precision_description") or ""))
+        if precision in PRECISION_QUALIFIERS:
+            parsed = ParsedValue(parsed.value if parsed else 0.0, PRECISION_QUALIFIERS[precision])
+        if parsed is None:
+            parsed = ParsedValue(None, "not_available")
+        notes = str(rec.get("concat_figure_notes_text") or "").replace("|", " ")
+        country = str(rec["country_trans"]).strip()
+        iso3 = str(rec["country_iso3_code"] or "").strip()
+        parsed_rows.append((line, rec, metric, int(year_text), unit_published, unit_code, raw_quantity, parsed, notes, country, iso3))
+    if not parsed_rows:
+        raise ParseError(file, "no tungsten mine production rows in the file")
+    years = [r[3] for r in parsed_rows]
+    vintage = vintage or f"BGS{max(years)}"
+    for line, rec, metric, year, unit_published, unit_code, raw_quantity, parsed, notes, country, iso3 in parsed_rows:
+        out.add(vintage=vintage, country=country, year=year, metric=metric, parsed=parsed,
+                value_published=raw_quantity, unit_published=unit_published, unit_code=unit_code, note=notes,
+                line=line, column="quantity", is_estimate="estimate" in notes.lower())
+        if iso3:
+            # BGS gives its own ISO3; keep it unless it disagrees with the name (then trust neither: flag it).
+            row = out.rows[-1]
+            if row["country_iso3"] is None:
+                row["country_iso3"] = iso3
+            elif row["country_iso3"] != iso3:
+                raise ParseError(file, f"country {country!r} resolves to {row['country_iso3']} but the file says {iso3}",
+                                 line=line, field="country_iso3_code")
+    return ParsedFile(source.id, vintage, file, sha, encoding, fmt, {DATASET: out.frame()})

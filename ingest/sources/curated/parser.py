@@ -1,0 +1,179 @@
+"""The curated, versioned files of the project pipeline: claims (data/curated/claims.csv) and
+projects (data/curated/projects.yml). Schema documented in data/curated/README.md.
+
+This module reads them into tidy frames and refuses what is structurally wrong (unknown or
+missing keys, wrong types, a stake naming a company that is not listed), naming the row.
+Rules on the content (sources known, bases allowed, dates, stakes <= 100%) are the GX
+suites' job in warehouse/, so a refusal goes through the same gate as every other load.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from ingest.errors import ParseError
+from ingest.provenance import decode, sha256_bytes
+from ingest.sources import Source
+from ingest.families import CURATED_PROVENANCE, CLAIMS_SCHEMA, SECTIONS
+from ingest.tidy import ParsedFile
+from ingest.units import concentrate_factor, factors
+
+# basis as quoted -> unit_code of unit_factors.csv for a tonnage on that basis
+BASIS_UNIT = {"W": "t_w", "WO3": "t_wo3", "APT": "t_apt", "WC": "t_wc"}
+TONNAGE_UNITS = {"t", "t_per_year"}
+
+def _version(sha: str) -> str:
+    return "sha256:" + sha[:12]
+
+
+def _str(v) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    if isinstance(v, list):
+        return ", ".join(str(x) for x in v)
+    return str(v).strip() or None
+
+
+def tonnage_t_w(value: float | None, unit: str | None, basis: str | None, grade_pct_wo3: float | None = None) -> float | None:
+    """A quoted tonnage in t W, or None where the basis is unknown, not a tonnage or the grade missing."""
+    if value is None or unit not in TONNAGE_UNITS:
+        return None
+    if basis in BASIS_UNIT:
+        return value * factors()[BASIS_UNIT[basis]]
+    if basis == "concentrate" and grade_pct_wo3:
+        return value * concentrate_factor(grade_pct_wo3)
+    return None
+
+
+# --- claims -----------------------------------------------------------------------------
+
+CLAIM_COLUMNS = ["claim_id", "subject_type", "subject", "metric", "period", "value", "value_high", "value_text", "unit",
+                 "basis", "qualifier", "is_forecast", "source_id", "date_published", "location", "quote", "reconcile_rule"]
+
+
+def parse_claims(path: str | Path, *, source: Source, vintage: str | None = None, data: bytes | None = None) -> ParsedFile:
+    path = Path(path)
+    data = path.read_bytes() if data is None else data
+    text, encoding = decode(data, path.name)
+    sha = sha256_bytes(data)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in CLAIM_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ParseError(path.name, f"missing columns {missing}; expected {CLAIM_COLUMNS}", line=1)
+    rows = []
+    for rec in reader:
+        line = reader.line_num
+        if None in rec or any(v is None for v in rec.values()):
+            raise ParseError(path.name, "wrong number of fields", line=line)
+        row = {k: (rec[k].strip() or None) for k in CLAIM_COLUMNS}
+        for num in ("value", "value_high"):
+            if row[num] is not None:
+                try:
+                    row[num] = float(row[num].replace(",", ""))
+                except ValueError:
+                    raise ParseError(path.name, f"{row[num]!r} is not a number", line=line, field=num) from None
+        period = row["period"] or ""
+        row["period_year"] = int(period[:4]) if period[:4].isdigit() else None
+        flag = (row["is_forecast"] or "").lower()
+        if flag not in ("true", "false"):
+            raise ParseError(path.name, f"is_forecast must be true or false, got {row['is_forecast']!r}", line=line, field="is_forecast")
+        row["is_forecast"] = flag == "true"
+        row["value_t_w"] = tonnage_t_w(row["value"], row["unit"], row["basis"])
+        row["value_high_t_w"] = tonnage_t_w(row["value_high"], row["unit"], row["basis"])
+        row.update(source_id_file=source.id, vintage=vintage or _version(sha), source_file=path.name,
+                   source_sha256=sha, source_line=line)
+        rows.append(row)
+    if not rows:
+        raise ParseError(path.name, "no claims in the file")
+    frame = pl.DataFrame(rows, schema=CLAIMS_SCHEMA, orient="row")
+    return ParsedFile(source.id, vintage or _version(sha), path.name, sha, encoding, "curated_claims_csv", {"claims": frame})
+
+
+# --- projects ---------------------------------------------------------------------------
+
+def parse_projects(path: str | Path, *, source: Source, vintage: str | None = None, data: bytes | None = None) -> ParsedFile:
+    path = Path(path)
+    data = path.read_bytes() if data is None else data
+    text, encoding = decode(data, path.name)
+    sha = sha256_bytes(data)
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ParseError(path.name, f"invalid YAML: {getattr(exc, 'problem', exc)}", line=mark.line + 1 if mark else None) from exc
+    if not isinstance(doc, dict):
+        raise ParseError(path.name, "expected a mapping of sections: " + ", ".join(SECTIONS))
+    unknown = set(doc) - set(SECTIONS)
+    if unknown:
+        raise ParseError(path.name, f"unknown sections {sorted(unknown)}; expected {list(SECTIONS)}")
+    version = vintage or _version(sha)
+    frames = {}
+    for section, (table, fields, required) in SECTIONS.items():
+        items = doc.get(section) or []
+        if not isinstance(items, list):
+            raise ParseError(path.name, f"section {section!r} must be a list", field=section)
+        rows = []
+        for i, item in enumerate(items):
+            where = f"{section}[{i}]"
+            if not isinstance(item, dict):
+                raise ParseError(path.name, "each entry must be a mapping", field=where)
+            extra = set(item) - set(fields) - {"note"}
+            if extra:
+                raise ParseError(path.name, f"unknown keys {sorted(extra)}; allowed: {sorted(fields)}", field=where)
+            lacking = [k for k in required if item.get(k) in (None, "", [])]
+            if lacking:
+                raise ParseError(path.name, f"missing {lacking}", field=where)
+            row = {}
+            for k, dtype in fields.items():
+                v = item.get(k)
+                try:
+                    if v is None:
+                        row[k] = None
+                    elif dtype == pl.Float64:
+                        row[k] = float(v)
+                    elif dtype == pl.Int32:
+                        row[k] = int(v)
+                    elif dtype == pl.Boolean:
+                        if not isinstance(v, bool):
+                            raise ValueError(v)
+                        row[k] = v
+                    else:
+                        row[k] = _str(v)
+                except (TypeError, ValueError):
+                    raise ParseError(path.name, f"{k} = {v!r} is not a {dtype}", field=where) from None
+            if section in ("stakes", "financing", "figures", "milestones") and not (row.get("project_id") or row.get("group_id")):
+                raise ParseError(path.name, "needs project_id or group_id", field=where)
+            if table == "project_figures":
+                row["value_t_w"] = tonnage_t_w(row["value"], row["unit"], row["basis"], row["grade_pct_wo3"])
+            row.update(source_id_file=source.id, vintage=version, source_file=path.name, source_sha256=sha, source_item=where)
+            rows.append(row)
+        frames[table] = pl.DataFrame(rows, schema={**fields, **CURATED_PROVENANCE}, orient="row")
+    _check_references(path.name, frames)
+    return ParsedFile(source.id, version, path.name, sha, encoding, "curated_projects_yaml", frames)
+
+
+def _check_references(file: str, frames: dict[str, pl.DataFrame]) -> None:
+    """Every id a row points at must be defined in the same file."""
+    ids = {
+        "company": set(frames["companies"]["company_id"].to_list()),
+        "project": set(frames["projects"]["project_id"].to_list()),
+        "group": set(frames["project_groups"]["group_id"].to_list()),
+    }
+    refs = [("projects", "group_id", "group"), ("projects", "operator_company_id", "company"),
+            ("companies", "parent_company_id", "company"), ("project_stakes", "company_id", "company"),
+            ("project_financing", "institution_company_id", "company")]
+    for table in ("project_stakes", "project_financing", "project_figures", "project_milestones"):
+        refs += [(table, "project_id", "project"), (table, "group_id", "group")]
+    for table, col, kind in refs:
+        for row in frames[table].iter_rows(named=True):
+            v = row[col]
+            if v is not None and v not in ids[kind]:
+                raise ParseError(file, f"{col} {v!r} is not a {kind} defined in this file", field=row["source_item"])

@@ -1,0 +1,359 @@
+"""The `tungsten` command line. Imports stay lazy: a no-op refresh or a query should not pay
+for importing Great Expectations, dbt or Dagster."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="The open warehouse for tungsten market intelligence.")
+snapshot_app = typer.Typer(no_args_is_help=True, help="The embedded snapshot of real publisher figures.")
+app.add_typer(snapshot_app, name="snapshot")
+# Pipes and files get wide tables rather than rich's 80-column default.
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _source_name(value: str) -> str:
+    """A source id or command name from the source folders (ingest/sources/*/source.yml)."""
+    from ingest.sources import resolve_command_name
+
+    try:
+        resolve_command_name(value)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc).strip('"')) from None
+    return value
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _paths():
+    from warehouse.paths import current
+
+    return current().ensure()
+
+
+def _print_summary(summary) -> None:
+    t = Table(title="Loads", show_lines=False)
+    for col in ("raw table", "edition", "file", "status", "rows", "checks"):
+        t.add_column(col)
+    for r in summary.loads:
+        style = {"passed": "green", "failed": "red", "skipped": "dim"}[r.status]
+        checks = f"{r.expectations_evaluated - r.expectations_failed}/{r.expectations_evaluated} passed" if r.expectations_evaluated else "-"
+        t.add_row(r.raw_table, r.vintage, r.file_name, f"[{style}]{r.status}[/]", str(r.rows), checks)
+    out.print(t)
+    loaded = sum(1 for r in summary.loads if r.status == "passed")
+    skipped = sum(1 for r in summary.loads if r.status == "skipped")
+    failed = sum(1 for r in summary.loads if r.status == "failed")
+    out.print(f"loads (one per file and raw table): {loaded} loaded, {skipped} skipped as unchanged, {failed} refused")
+    if summary.built:
+        out.print(f"dbt: {summary.dbt_models} models built, {summary.dbt_tests} tests passed")
+        marts = sorted(k for k in summary.table_rows if k.startswith("marts."))
+        out.print("marts: " + ", ".join(f"{m} ({summary.table_rows[m]} rows)" for m in marts))
+    elif summary.deferred:
+        out.print("loaded into the build warehouse; marts not rebuilt: `tungsten refresh` builds and publishes")
+    elif not summary.errors:
+        out.print("dbt: marts up to date, nothing rebuilt or republished")
+    if summary.run_id:
+        out.print(f"Dagster run {summary.run_id} (see it with ./bin/dagster-dev)")
+    if summary.published:
+        out.print(f"[green]published[/] {summary.serving_path}")
+    elif summary.serving_path:
+        out.print(f"serving file (unchanged): {summary.serving_path}")
+    out.print(f"took {summary.duration_s:.1f} s")
+
+
+def _finish(summary) -> None:
+    _print_summary(summary)
+    if summary.errors:
+        for e in summary.errors:
+            err.print("error: " + e, markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
+@app.command()
+def refresh(
+    force: bool = typer.Option(False, help="Rebuild and publish the marts even if nothing changed."),
+    live: bool = typer.Option(False, "--live", help="First fetch the latest USGS data release from ScienceBase and, "
+                                                    "with COMTRADE_API_KEY set, the latest years from UN Comtrade."),
+) -> None:
+    """The daily job: load changed snapshot files (validated), build the marts, publish the serving file."""
+    import os
+
+    from warehouse.refresh import RefreshError
+
+    if live:
+        from ingest.sources.un_comtrade.api import KEY_ENV
+        from ingest.sources.usgs_mcs.sciencebase import latest_edition
+
+        latest = latest_edition()
+        _fetch_usgs(latest, None)
+        if os.environ.get(KEY_ENV):
+            _fetch_comtrade(default_comtrade_years())
+        else:
+            err.print(f"warning: {KEY_ENV} is not set, so UN Comtrade was not fetched; "
+                      "`tungsten fetch comtrade` explains how to get a key", markup=False)
+    from tungsten_cli.daily import run_daily
+
+    try:
+        with err.status("refreshing (the daily Dagster job)..."):
+            summary = run_daily(_paths(), force=force)
+    except RefreshError as exc:
+        err.print("error: " + str(exc), markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    _finish(summary)
+
+
+@app.command()
+def ingest(
+    source: str = typer.Argument(..., callback=_source_name,
+                                 help="Which source's format the file is in: a source id or command name "
+                                      "(`tungsten sources` lists them)."),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="The downloaded publisher file."),
+    vintage: str = typer.Option(None, help="Edition code (MCS2026, BGS2023) when the file does not say; "
+                                           "trade files default to their file name."),
+    reporter: str = typer.Option(None, help="ITC Trade Map: the reporter's ISO3 code, when the file name does not say."),
+    hs: str = typer.Option(None, help="ITC Trade Map: the product's HS code (or TOTAL), when the file name does not say."),
+    publish: bool = typer.Option(True, "--publish/--no-publish",
+                                 help="--no-publish: only parse, validate and load into the build warehouse; "
+                                      "the next `tungsten refresh` rebuilds the marts and publishes (for several bulk files)."),
+) -> None:
+    """Load one file (a publisher's, or a curated claims/projects file), then rebuild the marts and publish."""
+    from ingest.errors import ParseError
+    from warehouse.refresh import RefreshError, ingest_file
+
+    try:
+        with err.status(f"ingesting {file.name}...") as status:
+            summary = ingest_file(_paths(), source, file, lambda m: status.update(m), vintage=vintage,
+                                  options={"reporter": reporter, "hs": hs})
+    except (ParseError, RefreshError, ValueError, KeyError) as exc:
+        err.print("error: " + str(exc).strip('"'), markup=False, highlight=False)
+        err.print("Nothing was loaded; the serving file is unchanged.", markup=False)
+        raise typer.Exit(1) from None
+    _publish_after_load(summary, publish)
+
+
+def _publish_after_load(summary, publish: bool) -> None:
+    """After a load of user files: the daily job builds the marts and publishes (unless the load
+    was refused, or the user asked to load only)."""
+    from tungsten_cli.daily import run_daily
+    from warehouse.refresh import RefreshError
+
+    if summary.errors or not publish:
+        _finish(summary)
+        return
+    try:
+        with err.status("building the marts and publishing (the daily Dagster job)..."):
+            summary = run_daily(_paths(), summary=summary)
+    except RefreshError as exc:
+        summary.errors.append(str(exc))
+    _finish(summary)
+
+
+class Publisher(str, Enum):
+    usgs = "usgs"
+    comtrade = "comtrade"
+
+
+def _fetch(what: str, run) -> None:
+    from ingest.errors import ParseError
+    from ingest.http import FetchError
+    from warehouse.refresh import RefreshError
+
+    try:
+        with err.status(f"fetching {what}...") as status:
+            summary = run(_paths(), lambda m: status.update(m))
+    except (FetchError, ParseError, RefreshError, ValueError) as exc:
+        err.print("error: " + str(exc), markup=False, highlight=False)
+        err.print("Nothing was loaded; the serving file is unchanged.", markup=False)
+        raise typer.Exit(1) from None
+    _publish_after_load(summary, publish=bool(summary.loads))
+
+
+def _fetch_usgs(edition: str, item: str | None) -> None:
+    from warehouse.refresh import fetch_usgs
+
+    _fetch(edition, lambda paths, progress: fetch_usgs(paths, edition, progress, item=item))
+
+
+def _fetch_comtrade(years: str) -> None:
+    from ingest.sources.un_comtrade.api import parse_years
+    from warehouse.refresh import fetch_comtrade
+
+    try:
+        wanted = parse_years(years)
+    except ValueError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    _fetch(f"UN Comtrade {years}", lambda paths, progress: fetch_comtrade(paths, wanted, progress))
+
+
+def default_comtrade_years() -> str:
+    """The live run's window: the five latest complete years (Comtrade fills in over two years)."""
+    import datetime as dt
+
+    this = dt.date.today().year
+    return f"{this - 5}-{this - 1}"
+
+
+@app.command()
+def fetch(
+    publisher: Publisher = typer.Argument(..., help="Whose data to fetch: usgs (ScienceBase) or comtrade (API)."),
+    edition: str = typer.Option(None, "--edition", help="usgs: edition code, e.g. MCS2026."),
+    item: str = typer.Option(None, help="usgs: ScienceBase item id, where reference/editions.csv has none."),
+    years: str = typer.Option(None, "--years", help="comtrade: years, e.g. 2018-2023 (default: the five latest)."),
+) -> None:
+    """Download a publisher's data (saved to landing before parsing), load it, publish.
+
+    comtrade needs COMTRADE_API_KEY in the environment."""
+    if publisher is Publisher.usgs:
+        if not edition:
+            err.print("error: fetch usgs needs --edition (e.g. MCS2026)", markup=False)
+            raise typer.Exit(2)
+        _fetch_usgs(edition, item)
+    else:
+        _fetch_comtrade(years or default_comtrade_years())
+
+
+@app.command()
+def sql(
+    query: str = typer.Argument(..., help="A SQL query; the serving file is opened read-only."),
+    format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+) -> None:
+    """Query the serving file (read-only)."""
+    import duckdb
+
+    paths = _paths()
+    if not paths.serving.exists():
+        err.print(f"error: no serving file at {paths.serving}; run `tungsten refresh` first", markup=False)
+        raise typer.Exit(1)
+    try:
+        con = duckdb.connect(str(paths.serving), read_only=True)
+        cur = con.execute(query)
+        cols = [d[0] for d in cur.description] if cur.description else []
+        rows = cur.fetchall()
+    except duckdb.Error as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    if format is Format.csv:
+        import csv
+
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(cols)
+        w.writerows(rows)
+    elif format is Format.json:
+        sys.stdout.write(json.dumps([dict(zip(cols, r)) for r in rows], default=str, indent=1) + "\n")
+    else:
+        t = Table()
+        for c in cols:
+            t.add_column(c)
+        for r in rows:
+            t.add_row(*["" if v is None else str(v) for v in r])
+        out.print(t)
+
+
+def _read_build():
+    """The build file read-only, or an exit with a message when there is none or it is being written."""
+    import duckdb
+
+    from warehouse.status import open_read_only
+
+    paths = _paths()
+    try:
+        con = open_read_only(paths.build)
+    except duckdb.IOException:
+        err.print(f"the build warehouse is being written (a refresh or ingest is running): {paths.build}; "
+                  "try again when it ends (the serving file stays readable with `tungsten sql`)", markup=False)
+        raise typer.Exit(1) from None
+    if con is None:
+        err.print("no warehouse yet: run `tungsten refresh`", markup=False)
+        raise typer.Exit(1)
+    return con
+
+
+def _table(title: str, columns: list[str], rows) -> None:
+    t = Table(title=title)
+    for c in columns:
+        t.add_column(c)
+    for r in rows:
+        t.add_row(*["-" if v is None else str(v) for v in r])
+    out.print(t)
+
+
+@app.command()
+def sources() -> None:
+    """Every registered source (ingest/sources/*/source.yml): what the warehouse holds of it and how fresh it is."""
+    from warehouse.status import freshness, source_states
+
+    paths = _paths()
+    con = _read_build() if paths.build.exists() else None
+    try:
+        states = source_states(con)
+    finally:
+        if con is not None:
+            con.close()
+    rows = []
+    for s in states:
+        f = freshness(s)
+        last = f"{s.last_status} {s.last_loaded_at:%Y-%m-%d %H:%M}" if s.last_loaded_at and s.last_status else "-"
+        rows.append((s.source.id, s.source.name, s.source.publisher, s.source.licence, ", ".join(s.editions) or "-",
+                     s.rows, last, ("fresh: " if f.fresh else "STALE: ") + f.reason))
+    _table("Sources", ["id", "name", "publisher", "licence", "editions held", "rows", "last load", "freshness"], rows)
+
+
+@app.command()
+def status() -> None:
+    """The last loads, the last build, and how fresh each source is."""
+    from warehouse.status import last_build, load_attempts, pending_loads, source_files_summary
+
+    con = _read_build()
+    try:
+        _table("Sources", ["raw table", "source", "latest edition", "published", "editions", "rows", "last loaded",
+                           "days ago"], source_files_summary(con))
+        _table("Last load attempts", ["when", "raw table", "edition", "file", "status", "rows", "message"],
+               load_attempts(con))
+        build = last_build(con)
+        if build:
+            out.print(f"last build: {build[0]} {build[1]} -> {build[2]}", markup=False)
+        for load_id, raw_table, started in pending_loads(con):
+            out.print(f"[yellow]unfinished load[/] {load_id} into raw.{raw_table} (started {started}): "
+                      "cut short before it counted (its rows are not part of raw.*); the next load or refresh deletes them")
+    finally:
+        con.close()
+
+
+@snapshot_app.command("build")
+def snapshot_build(
+    source_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder with usgs/ and bgs/ publisher files."),
+    accessed: str = typer.Option(None, help="Date the files were accessed (YYYY-MM-DD); default today."),
+) -> None:
+    """Parse real publisher files and (re)write the embedded snapshot under data/snapshot/."""
+    from ingest.snapshot import build
+
+    for e in build(source_dir, _paths().snapshot, accessed=accessed):
+        out.print(f"{e['path']}: {e['rows']} figures from {e['original']['file_name']}")
+
+
+def main() -> None:
+    """The console script: the app, then an exit without the interpreter's slow teardown."""
+    from tungsten_cli.fast_exit import exit_now
+
+    try:
+        app()
+    except SystemExit as exc:
+        exit_now(exc.code)
+    exit_now(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""Run the daily job, the Dagster job the schedule runs, from the command line, and read back
+what it did. The run is recorded in the Dagster instance (DAGSTER_HOME, else
+TUNGSTEN_HOME/dagster), so `./bin/dagster-dev` shows it like a scheduled run. A run with nothing
+changed is settled before Dagster is imported (warehouse.plan)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from pathlib import Path
+
+from warehouse.paths import PROJECT_ROOT, Paths
+from warehouse.refresh import RefreshSummary
+
+DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+
+
+def dagster_home(paths: Paths) -> Path:
+    """The Dagster instance's folder, made with telemetry off if it is new."""
+    home = Path(os.environ.get("DAGSTER_HOME") or paths.home / "dagster")
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    return home
+
+
+def run_daily(paths: Paths, *, force: bool = False, executor: str = "in_process",
+              summary: RefreshSummary | None = None) -> RefreshSummary:
+    """The daily job through Dagster; the summary is read from the build file (loads and builds
+    of this run) and the run's outcome. summary: loads already made (tungsten ingest) to report too."""
+    from warehouse.plan import up_to_date
+
+    t0 = time.perf_counter()
+    summary = summary or RefreshSummary()
+    summary.serving_path = paths.serving
+    summary.deferred = False
+    if not force and up_to_date(paths):
+        summary.duration_s += time.perf_counter() - t0
+        return summary
+    started = dt.datetime.now(dt.UTC)
+    os.environ["DAGSTER_HOME"] = str(dagster_home(paths))
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    from dagster import DagsterInstance, execute_job
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+    from dagster_project.dbt_assets import FORCE_TAG
+    from dagster_project.jobs import DAILY_JOB
+
+    repo = ReconstructableRepository.for_module("dagster_project.definitions", "defs", working_directory=str(PROJECT_ROOT))
+    job = repo.get_reconstructable_job(DAILY_JOB)
+    run_config = {"execution": {"config": {executor: {}}}}
+    with DagsterInstance.get() as instance, execute_job(job, instance=instance, run_config=run_config,
+                                                        tags={FORCE_TAG: "true" if force else "false",
+                                                              "tungsten/launched_by": "cli"}) as result:
+        summary.run_id = result.run_id
+        dbt_steps = {e.step_key for e in result.all_events if e.step_key and "tungsten_dbt" in e.step_key}
+        summary.dbt_models = sum(1 for e in result.all_events if e.is_step_materialization and e.step_key in dbt_steps)
+        summary.dbt_tests = sum(1 for e in result.all_events
+                                if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.step_key in dbt_steps)
+        failed_steps = [e for e in result.all_events if e.is_step_failure]
+        messages = []
+        for e in failed_steps:
+            err = e.event_specific_data.error if e.event_specific_data else None
+            messages.append(_failure_text(err) if err else f"step {e.step_key} failed")
+    _read_back(paths, summary, started)
+    summary.errors += messages
+    summary.duration_s += time.perf_counter() - t0
+    return summary
+
+
+def _failure_text(err) -> str:
+    """The message a step failed with: a dagster Failure's description, or the error's own line."""
+    text = err.message or ""
+    if "Failure" in (err.cls_name or "") and "description" not in text:
+        return text.split(": ", 1)[-1].strip()
+    return text.strip()
+
+
+def _read_back(paths: Paths, summary: RefreshSummary, started: dt.datetime) -> None:
+    """Loads attempted and the build made since the run started, from the build file."""
+    import duckdb
+
+    from warehouse.load import LoadResult
+
+    con = duckdb.connect(str(paths.build), read_only=True)
+    try:
+        for row in con.execute("""
+                SELECT raw_table, vintage, file_name, status, rows, load_id, duration_s, message, report_path,
+                       expectations_evaluated, expectations_failed
+                FROM meta.loads WHERE started_at >= ? ORDER BY started_at""", [started]).fetchall():
+            summary.loads.append(LoadResult(*[("" if v is None and i == 1 else v) for i, v in enumerate(row)]))
+        build = con.execute("SELECT status FROM meta.builds WHERE finished_at >= ? ORDER BY finished_at DESC LIMIT 1",
+                            [started]).fetchone()
+    finally:
+        con.close()
+    if build and build[0] == "published":
+        summary.built = summary.published = True
+        summary.table_rows = _serving_counts(paths)
+
+
+def _serving_counts(paths: Paths) -> dict[str, int]:
+    import duckdb
+
+    con = duckdb.connect(str(paths.serving), read_only=True)
+    try:
+        tables = con.execute("SELECT schema_name, table_name, estimated_size FROM duckdb_tables()").fetchall()
+        return {f"{s}.{t}": con.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchone()[0] for s, t, _ in tables}
+    finally:
+        con.close()
