@@ -52,7 +52,7 @@ def table_key(table: str) -> AssetKey:
 
 
 def _specs() -> list[AssetSpec]:
-    specs = [AssetSpec(key, group_name="reference", skippable=True,
+    specs = [AssetSpec(key, group_name="reference",
                        description=f"{'.'.join(key.path)}: reference data from ingest/reference and the source folders.")
              for key in REFERENCE_KEYS]
     specs.append(AssetSpec(SOURCE_FILES_KEY, group_name="raw", skippable=True,
@@ -65,7 +65,7 @@ def _specs() -> list[AssetSpec]:
             metadata={"source_id": s.id, "family": s.family, "licence": s.licence, "url": s.url or ""},
         ))
     for table, sources in _family_tables().items():
-        specs.append(AssetSpec(table_key(table), group_name="raw", skippable=True, kinds={"duckdb"},
+        specs.append(AssetSpec(table_key(table), group_name="raw", kinds={"duckdb"},
                                deps=[source_key(sid) for sid in sources],
                                description=f"raw.{table}: the rows of {', '.join(sources)} (one table per family)."))
     return specs
@@ -143,10 +143,12 @@ def load_sources(context: AssetExecutionContext):
             context.log.info(f"{src.id}: nothing new (every file unchanged since it was validated)")
             yield AssetObservation(asset_key=key, metadata={"status": "skipped: unchanged",
                                                             "files_unchanged": len(results)})
-    tables = _family_tables()
-    for table, sources in tables.items():
-        if table_key(table) in selected and any(source_key(sid) in materialized for sid in sources):
-            yield MaterializeResult(asset_key=table_key(table))
+    # Each raw table is reported every run, with whether it changed: dbt's step depends on all of
+    # them, and Dagster would skip it if any were left out. dbt then decides from fingerprints.
+    for table, sources in _family_tables().items():
+        if table_key(table) in selected:
+            changed = any(source_key(sid) in materialized for sid in sources)
+            yield MaterializeResult(asset_key=table_key(table), metadata={"changed_in_this_run": changed})
     if materialized and SOURCE_FILES_KEY in selected:
         yield MaterializeResult(asset_key=SOURCE_FILES_KEY)
     con = open_read_only(paths.build)

@@ -4,7 +4,7 @@ once the marts and their tests have passed. Skipped when the marts were not rebu
 
 from dagster import AssetExecutionContext, AssetKey, Output, asset
 
-from dagster_project.dbt_assets import tungsten_dbt
+from dagster_project.dbt_assets import FORCE_TAG, tungsten_dbt
 from warehouse.paths import current
 
 SERVING_KEY = AssetKey(["serving_file"])
@@ -16,8 +16,9 @@ def serving_file(context: AssetExecutionContext):
     from warehouse.refresh import marts_up_to_date, publish_build, writer_lock
 
     paths = current().ensure()
+    forced = context.run.tags.get(FORCE_TAG) == "true"
     with writer_lock(paths, context.log.info):
-        if marts_up_to_date(paths):
+        if not forced and marts_up_to_date(paths):
             context.log.info(f"{paths.serving} already serves this build: not republished")
             return
         counts = publish_build(paths)

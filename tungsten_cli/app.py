@@ -44,6 +44,9 @@ def _paths():
 
 
 def _print_summary(summary) -> None:
+    if not summary.loads:
+        _print_outcome(summary)
+        return
     t = Table(title="Loads", show_lines=False)
     for col in ("raw table", "edition", "file", "status", "rows", "checks"):
         t.add_column(col)
@@ -56,6 +59,12 @@ def _print_summary(summary) -> None:
     skipped = sum(1 for r in summary.loads if r.status == "skipped")
     failed = sum(1 for r in summary.loads if r.status == "failed")
     out.print(f"loads (one per file and raw table): {loaded} loaded, {skipped} skipped as unchanged, {failed} refused")
+    _print_outcome(summary)
+
+
+def _print_outcome(summary) -> None:
+    if not summary.loads and not summary.built and not summary.errors and not summary.deferred:
+        out.print("nothing changed since the last publish")
     if summary.built:
         out.print(f"dbt: {summary.dbt_models} models built, {summary.dbt_tests} tests passed")
         marts = sorted(k for k in summary.table_rows if k.startswith("marts."))

@@ -5,6 +5,7 @@ changed is settled before Dagster is imported (warehouse.plan)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import time
@@ -49,10 +50,15 @@ def run_daily(paths: Paths, *, force: bool = False, executor: str = "in_process"
 
     repo = ReconstructableRepository.for_module("dagster_project.definitions", "defs", working_directory=str(PROJECT_ROOT))
     job = repo.get_reconstructable_job(DAILY_JOB)
-    run_config = {"execution": {"config": {executor: {}}}}
-    with DagsterInstance.get() as instance, execute_job(job, instance=instance, run_config=run_config,
-                                                        tags={FORCE_TAG: "true" if force else "false",
-                                                              "tungsten/launched_by": "cli"}) as result:
+    run_config = {"execution": {"config": {executor: {}}},
+                  "loggers": {"console": {"config": {"log_level": os.environ.get("TUNGSTEN_DAGSTER_LOG_LEVEL", "ERROR")}}}}
+    log = paths.home / "logs" / f"daily-{started:%Y%m%dT%H%M%S}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    # Dagster and dbt write their own progress to stdout; the CLI prints a summary instead and
+    # keeps theirs in a log file under TUNGSTEN_HOME/logs (and in the Dagster instance).
+    with open(log, "w") as fh, contextlib.redirect_stdout(fh), DagsterInstance.get() as instance, \
+            execute_job(job, instance=instance, run_config=run_config,
+                        tags={FORCE_TAG: "true" if force else "false", "tungsten/launched_by": "cli"}) as result:
         summary.run_id = result.run_id
         dbt_steps = {e.step_key for e in result.all_events if e.step_key and "tungsten_dbt" in e.step_key}
         summary.dbt_models = sum(1 for e in result.all_events if e.is_step_materialization and e.step_key in dbt_steps)
