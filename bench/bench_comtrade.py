@@ -187,7 +187,7 @@ def main() -> None:
             "floor_read_csv_s": [round(f["seconds"], 1) for f in floors],
             "floor_peak_rss_mib": max(round(f["rss_mib"]) for f in floors),
             "ingest_no_publish_wall_s": [round(r["wall_s"], 1) for r in ours],
-            "ingest_x_floor_throughput_per_run": [round(f["seconds"] / r["wall_s"], 2) for f, r in zip(floors, ours)],
+            "ingest_x_floor_throughput_per_run": [round(f["seconds"] / r["wall_s"], 2) for f, r in zip(floors, ours, strict=True)],
             "ingest_x_floor_throughput_median": round(floor_s / ingest_s, 2),
             "ingest_rows_per_s_median": round(rows / ingest_s),
             "ingest_peak_rss_mib": max(round(r["rss_mib"]) for r in ours),

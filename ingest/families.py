@@ -18,7 +18,8 @@ SITES_SCHEMA = {
     "icmm_id": pl.String, "icmm_confidence": pl.String, "site_name": pl.String, "group_names": pl.String,
     "latitude": pl.Float64, "longitude": pl.Float64, "asset_type": pl.String, "country_published": pl.String,
     "country_iso3": pl.String, "primary_commodity": pl.String, "secondary_commodity": pl.String,
-    "other_commodities": pl.String, "tungsten_mentioned_in": pl.String, "source_id": pl.String, "vintage": pl.String, "source_file": pl.String,
+    "other_commodities": pl.String, "tungsten_mentioned_in": pl.String, "source_id": pl.String, "vintage": pl.String,
+    "source_file": pl.String,
     "source_sha256": pl.String, "source_line": pl.Int32,
 }
 CLAIMS_SCHEMA = {

@@ -2,8 +2,9 @@
 
 `tungsten snapshot build DIR` parses the publisher files in DIR that each source's
 source.yml names (snapshot inputs) with the project's parsers and writes, per source,
-data/snapshot/<source_id>/ with one tidy CSV per (edition, dataset) and a manifest.json recording each original's provenance (publisher, edition, DOI, date
-published, licence, sha256 and size of the original bytes). The default daily run loads
+data/snapshot/<source_id>/ with one tidy CSV per (edition, dataset) and a manifest.json
+recording each original's provenance (publisher, edition, DOI, date published, licence,
+sha256 and size of the original bytes). The default daily run loads
 these files; no publisher file is copied into the repository. (The curated claims and
 projects in data/curated/ are the project's own files and are loaded as they are.)
 """

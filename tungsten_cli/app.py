@@ -52,7 +52,8 @@ def _print_summary(summary) -> None:
         t.add_column(col)
     for r in summary.loads:
         style = {"passed": "green", "failed": "red", "skipped": "dim"}[r.status]
-        checks = f"{r.expectations_evaluated - r.expectations_failed}/{r.expectations_evaluated} passed" if r.expectations_evaluated else "-"
+        evaluated = r.expectations_evaluated
+        checks = f"{evaluated - r.expectations_failed}/{evaluated} passed" if evaluated else "-"
         t.add_row(r.raw_table, r.vintage, r.file_name, f"[{style}]{r.status}[/]", str(r.rows), checks)
     out.print(t)
     loaded = sum(1 for r in summary.loads if r.status == "passed")
@@ -261,7 +262,7 @@ def sql(
         w.writerow(cols)
         w.writerows(rows)
     elif format is Format.json:
-        sys.stdout.write(json.dumps([dict(zip(cols, r)) for r in rows], default=str, indent=1) + "\n")
+        sys.stdout.write(json.dumps([dict(zip(cols, r, strict=True)) for r in rows], default=str, indent=1) + "\n")
     else:
         t = Table()
         for c in cols:

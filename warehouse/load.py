@@ -250,7 +250,7 @@ def _duplicate_keys(con, raw_table: str, lid: str, key: tuple[str, ...]):
         f"sum(count(*)) OVER () AS total FROM ({repeated}) GROUP BY ALL HAVING count(*) > 1 "
         f"ORDER BY min(source_line) LIMIT {EXAMPLE_ROWS}", {"lid": lid})
     names = [d[0] for d in cur.description]
-    dups = [dict(zip(names, r)) for r in cur.fetchall()]
+    dups = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
     if not dups:
         return None
     examples = [{"source_lines": r["lines"], **{c: r[c] for c in key if c not in ("source_id", "vintage")}}
@@ -287,7 +287,7 @@ def _refuse(con, requests, outcomes, started, t0, landing_dir: Path, landed_path
             lines += [f"  - {f.describe()}" for f in o.failures]
             lines.append(f"  validation report: {report}")
     con.execute("BEGIN")
-    for req, result in zip(requests, results):
+    for req, result in zip(requests, results, strict=True):
         _insert_load(con, req, result, started)
     con.execute("COMMIT")
     lines.append("Nothing was loaded from this file; raw tables and the serving file are unchanged.")

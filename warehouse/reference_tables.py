@@ -14,7 +14,6 @@ from ingest.countries import country_name, valid_iso3
 from ingest.reference import table
 from ingest.sources import meta_rows
 
-
 # The tables written here (schema.table), in the order frames() gives them.
 REFERENCE_TABLES = ("ref.countries", "ref.unit_factors", "ref.metrics", "ref.sponsor_blocs", "ref.hs_codes",
                     "ref.trade_areas", "meta.sources")

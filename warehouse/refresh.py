@@ -22,8 +22,8 @@ from pathlib import Path
 import duckdb
 
 from ingest.errors import ParseError
-from ingest.provenance import sha256_bytes, sha256_file
 from ingest.families import raw_table
+from ingest.provenance import sha256_bytes, sha256_file
 from ingest.snapshot import SnapshotFile, load_manifest
 from ingest.sources import Source
 from ingest.tidy import empty_frame

@@ -50,11 +50,11 @@ def source_states(con: duckdb.DuckDBPyConnection | None) -> list[SourceState]:
     last: dict[str, tuple] = {}
     if con is not None:
         for sid, editions, rows, loaded in con.execute("""
-                SELECT f.source_id, list(DISTINCT f.vintage ORDER BY f.vintage), sum(f.rows), max(l.started_at)
+                SELECT f.source_id, list(DISTINCT f.vintage ORDER BY f.vintage), sum(f.rows), timezone('UTC', max(l.started_at))
                 FROM meta.source_files f JOIN meta.loads l USING (load_id) GROUP BY 1""").fetchall():
             held[sid] = (editions, int(rows or 0), loaded)
         for sid, status, message, evaluated, started in con.execute("""
-                SELECT source_id, status, message, expectations_evaluated, started_at FROM meta.loads
+                SELECT source_id, status, message, expectations_evaluated, timezone('UTC', started_at) FROM meta.loads
                 WHERE status <> 'skipped' QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY started_at DESC) = 1
                 """).fetchall():
             last[sid] = (status, message, evaluated, started)
@@ -104,16 +104,19 @@ def source_files_summary(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 def load_attempts(con: duckdb.DuckDBPyConnection, limit: int = 15) -> list[tuple]:
     return con.execute("""
-        SELECT started_at, raw_table, vintage, file_name, status, rows, coalesce(left(message, 120), '')
+        SELECT strftime(started_at, '%Y-%m-%d %H:%M:%S UTC'), raw_table, vintage, file_name, status, rows,
+               coalesce(left(message, 120), '')
         FROM meta.loads WHERE status <> 'skipped' ORDER BY started_at DESC LIMIT ?""", [limit]).fetchall()
 
 
 def last_build(con: duckdb.DuckDBPyConnection) -> tuple | None:
-    return con.execute("SELECT finished_at, status, serving_path FROM meta.builds ORDER BY finished_at DESC LIMIT 1").fetchone()
+    return con.execute("SELECT strftime(finished_at, '%Y-%m-%d %H:%M:%S UTC'), status, serving_path FROM meta.builds "
+                       "ORDER BY finished_at DESC LIMIT 1").fetchone()
 
 
 def pending_loads(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """Loads a crash cut short (their rows do not count; the next writer deletes them)."""
     has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'work' "
                       "AND table_name = 'pending_loads'").fetchone()[0]
-    return con.execute("SELECT load_id, raw_table, started_at FROM work.pending_loads").fetchall() if has else []
+    return con.execute("SELECT load_id, raw_table, strftime(started_at, '%Y-%m-%d %H:%M:%S UTC') "
+                       "FROM work.pending_loads").fetchall() if has else []

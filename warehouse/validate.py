@@ -78,7 +78,7 @@ def _suite(name: str, specs_key: str):
     ctx, _ = _context()
     try:
         ctx.suites.delete(name)
-    except Exception:  # noqa: BLE001 - absent suite
+    except Exception:
         pass
     suite = gx.ExpectationSuite(name=name)
     for cls, kwargs in json.loads(specs_key):

@@ -193,7 +193,8 @@ def _definition(path: Path) -> Source:
         date_published=(str(doc["date_published"]) if doc.get("date_published") else None),
         first_year=edition.get("first_year"), years_from_edition=edition.get("years_from_edition"),
         years_to_edition=edition.get("years_to_edition"), world_total=doc.get("world_total"),
-        production_dataset=doc.get("production_dataset"), production_rank=doc.get("production_rank"), max_edition_lag_years=fresh.get("max_edition_lag_years"),
+        production_dataset=doc.get("production_dataset"), production_rank=doc.get("production_rank"),
+        max_edition_lag_years=fresh.get("max_edition_lag_years"),
         max_age_days=fresh.get("max_age_days"), snapshot_inputs=tuple(snap.get("inputs") or ()),
         settings=doc.get("settings") or {},
     )

@@ -60,7 +60,7 @@ def _records(data: bytes, file: str):
             continue
         if len(fields) != len(header):
             raise ParseError(file, f"{len(fields)} fields but the header has {len(header)}", line=line)
-        rows.append((line, dict(zip(header, fields))))
+        rows.append((line, dict(zip(header, fields, strict=True))))
     return encoding, "bgs_csv", rows
 
 
@@ -104,7 +104,7 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
         raise ParseError(file, "no tungsten mine production rows in the file")
     years = [r[3] for r in parsed_rows]
     vintage = vintage or f"BGS{max(years)}"
-    for line, rec, metric, year, unit_published, unit_code, raw_quantity, parsed, notes, country, iso3 in parsed_rows:
+    for line, _rec, metric, year, unit_published, unit_code, raw_quantity, parsed, notes, country, iso3 in parsed_rows:
         out.add(vintage=vintage, country=country, year=year, metric=metric, parsed=parsed,
                 value_published=raw_quantity, unit_published=unit_published, unit_code=unit_code, note=notes,
                 line=line, column="quantity", is_estimate="estimate" in notes.lower())

@@ -18,9 +18,9 @@ import polars as pl
 import yaml
 
 from ingest.errors import ParseError
+from ingest.families import CLAIMS_SCHEMA, CURATED_PROVENANCE, SECTIONS
 from ingest.provenance import decode, sha256_bytes
 from ingest.sources import Source
-from ingest.families import CURATED_PROVENANCE, CLAIMS_SCHEMA, SECTIONS
 from ingest.tidy import ParsedFile
 from ingest.units import concentrate_factor, factors
 

@@ -16,9 +16,9 @@ import polars as pl
 
 from ingest.countries import resolve
 from ingest.errors import ParseError
+from ingest.families import SITES_SCHEMA as SCHEMA
 from ingest.provenance import sha256_bytes
 from ingest.sources import Source
-from ingest.families import SITES_SCHEMA as SCHEMA
 from ingest.tidy import ParsedFile
 
 DATASET = "sites"
@@ -40,7 +40,7 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
     sha = sha256_bytes(data)
     try:
         reader = fastexcel.read_excel(data)
-    except Exception as exc:  # noqa: BLE001 - fastexcel raises its own error types
+    except Exception as exc:
         raise ParseError(path.name, f"not a readable xlsx workbook: {exc}") from exc
     if SHEET not in reader.sheet_names:
         raise ParseError(path.name, f"no sheet {SHEET!r} (sheets: {reader.sheet_names}); expected the ICMM Global Mining Dataset")

@@ -87,7 +87,6 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
     named = names_from_file(file)
     reporter_iso3 = _whole_file("reporter", layout, reporter, named, file)
     hs_code = _whole_file("product", layout, hs, named, file)
-    first_value = 2 if layout["second_column"] else 1
     out = []
     for i, fields in enumerate(rows[1:], start=2):
         if not any(f.strip() for f in fields):

@@ -111,7 +111,8 @@ def _records(body: bytes, what: str) -> int:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FetchError(f"{what}: the response is not complete JSON (truncated?): {exc}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
-        raise FetchError(f"{what}: the response has no 'data' list (keys: {sorted(doc)[:8] if isinstance(doc, dict) else type(doc).__name__})")
+        keys = sorted(doc)[:8] if isinstance(doc, dict) else type(doc).__name__
+        raise FetchError(f"{what}: the response has no 'data' list (keys: {keys})")
     if doc.get("error"):
         raise FetchError(f"{what}: the API says: {doc['error']}")
     return len(doc["data"])

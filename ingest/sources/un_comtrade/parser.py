@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import json
 import os
-import re
 import zlib
 from collections.abc import Iterator
 from functools import cache

@@ -15,8 +15,8 @@ from pathlib import Path
 from ingest.errors import ParseError
 from ingest.provenance import csv_records, decode, sha256_bytes
 from ingest.reference import normalize_key
-from ingest.tidy import ParsedFile
 from ingest.sources import Source
+from ingest.tidy import ParsedFile
 
 from . import long as long_format
 from . import salient_wide, world_wide

@@ -16,6 +16,7 @@ from ingest.errors import ParseError
 from ingest.reference import normalize_key
 from ingest.sources import folder_table, unit_code_for
 from ingest.tidy import FigureRows
+
 from .common import ReadContext, fit_row, is_blank
 
 REQUIRED = ["mcs chapter", "section", "country", "statistics_detail", "unit", "year", "value", "notes"]

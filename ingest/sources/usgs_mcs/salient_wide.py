@@ -12,6 +12,7 @@ from ingest.errors import ParseError
 from ingest.reference import normalize_key
 from ingest.sources import folder_table
 from ingest.tidy import FigureRows
+
 from .common import ReadContext, fit_row, is_blank
 
 DATASET = "salient"

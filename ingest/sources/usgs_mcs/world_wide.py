@@ -17,6 +17,7 @@ from ingest.errors import ParseError
 from ingest.reference import normalize_key
 from ingest.sources import folder_table, unit_code_for
 from ingest.tidy import FigureRows
+
 from .common import ReadContext, edition_year, fit_row, is_blank
 
 DATASET = "world"
