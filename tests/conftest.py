@@ -20,6 +20,37 @@ def pytest_configure(config):
         raise pytest.UsageError(f"the real publisher files are expected at {REAL} (shared/ beside the project)")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _state_outside_the_repo(tmp_path_factory):
+    """No test writes the repository's var/ or warehouse/ files: a test that sets no warehouse of
+    its own gets a scratch one. DAGSTER_HOME is left unset, so each warehouse keeps its Dagster
+    instance under its TUNGSTEN_HOME (tungsten_cli.daily.dagster_home)."""
+    root = tmp_path_factory.mktemp("default")
+    saved = {k: os.environ.get(k) for k in (*warehouse_env(root), "DAGSTER_HOME")}
+    os.environ.update(warehouse_env(root))
+    os.environ.pop("DAGSTER_HOME", None)
+    yield
+    _restore(saved)
+
+
+@pytest.fixture(autouse=True)
+def _no_dagster_home_between_tests():
+    """run_daily sets DAGSTER_HOME to the warehouse's instance for the rest of the process; it
+    must not carry one test's (or the session build's) instance into the next test."""
+    saved = {"DAGSTER_HOME": os.environ.pop("DAGSTER_HOME", None)}
+    yield
+    os.environ.pop("DAGSTER_HOME", None)
+    _restore(saved)
+
+
+def _restore(saved: dict[str, str | None]) -> None:
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
 def warehouse_env(root: Path) -> dict[str, str]:
     return {
         "TUNGSTEN_HOME": str(root / "home"),
@@ -29,23 +60,21 @@ def warehouse_env(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory) -> Path:
-    """A warehouse built once by a cold refresh of the embedded snapshot."""
+    """A warehouse built once by a cold run of the daily Dagster job (in-process executor) on
+    the embedded snapshot; its Dagster instance is home/dagster."""
+    from tungsten_cli.daily import run_daily
     from warehouse.paths import current
-    from warehouse.refresh import refresh
 
     root = tmp_path_factory.mktemp("built")
-    old = {k: os.environ.get(k) for k in warehouse_env(root)}
+    old = {k: os.environ.get(k) for k in (*warehouse_env(root), "DAGSTER_HOME")}
     os.environ.update(warehouse_env(root))
+    os.environ.pop("DAGSTER_HOME", None)
     try:
-        summary = refresh(current())
+        summary = run_daily(current(), executor="in_process")
         assert summary.ok, summary.errors
         assert summary.published
     finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        _restore(old)
     return root
 
 

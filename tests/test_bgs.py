@@ -5,10 +5,14 @@ import polars as pl
 import pytest
 
 from conftest import BGS
-from ingest.bgs import parse_bgs
 from ingest.errors import ParseError
+from ingest.registry import parse_file
 
 FILE = BGS / "BGS_tungsten_production.csv"
+
+
+def parse_bgs(path, **kw):
+    return parse_file("bgs", path, **kw)
 
 
 def test_real_bgs_file():

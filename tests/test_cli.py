@@ -4,7 +4,7 @@ import json
 
 from typer.testing import CliRunner
 
-from dagster_project.cli import app
+from tungsten_cli.app import app
 
 runner = CliRunner()
 
@@ -14,7 +14,7 @@ def test_sql_json_and_csv(warehouse):
                                    "WHERE source_id='usgs_mcs' AND year=2024 ORDER BY rank LIMIT 2", "--format", "json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)[0] == {"country_iso3": "CHN", "share": 81.7}
-    r = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM raw.bgs_wms_production", "-f", "csv"])
+    r = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM raw.figures WHERE source_id = 'bgs_wms' AND dataset = 'production'", "-f", "csv"])
     assert r.exit_code == 0 and r.stdout.splitlines() == ["n", "1301"]
 
 
@@ -24,12 +24,19 @@ def test_sql_is_read_only(warehouse):
 
 
 def test_refresh_summary_and_status(warehouse):
+    from test_refresh import expected_loads
+
     r = runner.invoke(app, ["refresh"])
     assert r.exit_code == 0, r.output
-    assert "0 loaded, 21 skipped as unchanged, 0 refused" in r.stdout
+    # nothing changed: settled before the daily job runs
+    assert "nothing changed since the last publish" in r.stdout
     assert "marts up to date" in r.stdout
+    # forced through the job: every file is met and skipped as unchanged, the marts are rebuilt
+    r = runner.invoke(app, ["refresh", "--force"])
+    assert r.exit_code == 0, r.output
+    assert f"0 loaded, {expected_loads()} skipped as unchanged, 0 refused" in r.stdout
     r = runner.invoke(app, ["status"])
-    assert r.exit_code == 0 and "usgs_mcs_world" in r.stdout and "MCS2026" in r.stdout
+    assert r.exit_code == 0 and "figures" in r.stdout and "usgs_mcs" in r.stdout and "MCS2026" in r.stdout
 
 
 def test_ingest_refusal_exits_nonzero(warehouse, tmp_path):
@@ -46,8 +53,9 @@ def test_ingest_icmm_real_workbook(warehouse):
 
     r = runner.invoke(app, ["ingest", "icmm", str(REAL / "projects" / "ICMM_global-mining-dataset_2025-09_V1.xlsx")])
     assert r.exit_code == 0, r.output
-    assert "icmm_sites" in r.stdout and "170" in r.stdout
-    r = runner.invoke(app, ["sql", "SELECT count(*) AS n, count(DISTINCT source_file) AS files FROM raw.icmm_sites", "-f", "csv"])
+    assert "sites" in r.stdout and "170" in r.stdout
+    r = runner.invoke(app, ["sql", "SELECT count(*) AS n, count(DISTINCT source_file) AS files FROM raw.sites "
+                                   "WHERE source_id = 'icmm_gmd'", "-f", "csv"])
     assert r.stdout.splitlines()[1] == "170,1"
 
 
@@ -57,12 +65,12 @@ def _tungsten(*args: str) -> "subprocess.CompletedProcess[str]":
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-c", "from dagster_project.cli import main; main()", *args],
+    return subprocess.run([sys.executable, "-c", "from tungsten_cli.app import main; main()", *args],
                           capture_output=True, text=True, env=dict(os.environ), timeout=120)
 
 
 def test_console_script_keeps_output_and_exit_status(warehouse):
-    """The process ends without Python's teardown (dagster_project/fast_exit.py), yet prints
+    """The process ends without Python's teardown (tungsten_cli/fast_exit.py), yet prints
     everything and exits with the command's status."""
     r = _tungsten("sql", "SELECT 6 * 7 AS answer", "-f", "csv")
     assert (r.returncode, r.stdout.splitlines()) == (0, ["answer", "42"]), r.stderr
@@ -76,7 +84,7 @@ def test_exit_now_runs_atexit_handlers_and_maps_codes(tmp_path):
     import subprocess
     import sys
 
-    code = ("import atexit, sys; from dagster_project.fast_exit import exit_now; "
+    code = ("import atexit, sys; from tungsten_cli.fast_exit import exit_now; "
             "atexit.register(lambda: print('handler ran', flush=True)); print('out', end=''); exit_now({})")
     run = lambda arg: subprocess.run([sys.executable, "-c", code.format(arg)], capture_output=True, text=True, timeout=60)
     r = run("None")

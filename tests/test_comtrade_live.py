@@ -11,9 +11,10 @@ import duckdb
 import pytest
 
 from conftest import reply
-from ingest.comtrade_api import Client, fetch_years, parse_years
+from ingest.sources.un_comtrade.api import Client, fetch_years, parse_years
 from ingest.http import FetchError, HttpSettings
 from trade_files import BILATERAL, api_body, record
+from tungsten_cli.daily import run_daily
 from warehouse.refresh import fetch_comtrade
 
 FAST = HttpSettings(timeout_s=5, attempts=3, backoff_s=0.01)
@@ -61,7 +62,9 @@ OK = (200, {"Content-Type": "application/json"}, api_body(BILATERAL))
 
 def test_429_then_200_loads_and_publishes(api, warehouse):
     api.script = [(429, {"Retry-After": "0"}, b'{"statusCode": 429, "message": "Rate limit is exceeded."}'), OK]
-    summary = fetch_comtrade(warehouse, [2022])
+    loaded = fetch_comtrade(warehouse, [2022])
+    assert loaded.ok and loaded.loads, loaded.errors
+    summary = run_daily(warehouse, summary=loaded)  # fetch_comtrade only loads; the daily job publishes
     assert summary.ok and summary.published, summary.errors
     q = api.queries[-1]
     assert q["key"] == "test-key-123" and q["period"] == "2022" and q["flowCode"] == "M,X,RM,RX"
@@ -69,8 +72,9 @@ def test_429_then_200_loads_and_publishes(api, warehouse):
     assert len(api.queries) == 2
     con = duckdb.connect(str(warehouse.serving), read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM raw.comtrade_flows").fetchone()[0] == len(BILATERAL)
-        assert con.execute("SELECT vintage FROM meta.source_files WHERE raw_table = 'comtrade_flows'").fetchone()[0] == "api-2022-all"
+        assert con.execute("SELECT count(*) FROM raw.trade_flows WHERE source_id = 'un_comtrade'").fetchone()[0] == len(BILATERAL)
+        assert con.execute("SELECT vintage FROM meta.source_files "
+                           "WHERE raw_table = 'trade_flows' AND source_id = 'un_comtrade'").fetchone()[0] == "api-2022-all"
     finally:
         con.close()
     saved = list((warehouse.home / "downloads" / "comtrade").glob("*.json"))

@@ -4,16 +4,28 @@ import polars as pl
 import pytest
 
 from conftest import REAL
-from ingest.curated import CURATED_DIR, parse_claims, parse_projects
 from ingest.errors import ParseError
-from ingest.icmm import parse_icmm
+from ingest.locations import CURATED_DIR
+from ingest.registry import parse_file
 
 ICMM = REAL / "projects" / "ICMM_global-mining-dataset_2025-09_V1.xlsx"
 
 
+def parse_icmm(path, **kw):
+    return parse_file("icmm", path, **kw)
+
+
+def parse_claims(path, **kw):
+    return parse_file("claims", path, **kw)
+
+
+def parse_projects(path, **kw):
+    return parse_file("projects", path, **kw)
+
+
 @pytest.fixture(scope="module")
 def icmm_sites():
-    return parse_icmm(ICMM).frames["icmm_sites"]
+    return parse_icmm(ICMM).frames["sites"]
 
 
 def test_icmm_tungsten_sites(icmm_sites):

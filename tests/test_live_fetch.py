@@ -10,7 +10,7 @@ import pytest
 
 from conftest import USGS, reply
 from ingest.http import FetchError, HttpSettings, get_bytes
-from ingest.sciencebase import fetch_edition
+from ingest.sources.usgs_mcs.sciencebase import fetch_edition
 
 FAST = HttpSettings(timeout_s=5, attempts=3, backoff_s=0.01)
 REAL_FILE = (USGS / "MCS2026_Commodities_Data_TUNGSTEN_rows.csv").read_bytes()
@@ -100,7 +100,7 @@ def test_unknown_edition_needs_an_item():
 def test_fetch_command_loads_and_publishes(server, warehouse):
     from typer.testing import CliRunner
 
-    from dagster_project.cli import app
+    from tungsten_cli.app import app
 
     Replay.script = {"/catalog/item/696a75d5d4be0228872d3bf8": [(200, {}, item(server))],
                      "/files/MCS2026_Commodities_Data.csv": [(503, {}, b""), (200, {}, REAL_FILE)]}
@@ -112,6 +112,7 @@ def test_fetch_command_loads_and_publishes(server, warehouse):
     import duckdb
 
     con = duckdb.connect(str(warehouse.serving), read_only=True)
-    assert con.execute("SELECT DISTINCT source_file FROM raw.usgs_mcs_world WHERE vintage = 'MCS2026'").fetchall() == [
+    assert con.execute("SELECT DISTINCT source_file FROM raw.figures WHERE source_id = 'usgs_mcs' "
+                       "AND dataset = 'world' AND vintage = 'MCS2026'").fetchall() == [
         ("MCS2026_Commodities_Data.csv",)]
     con.close()

@@ -54,11 +54,16 @@ def test_reserves_mart(serving_con):
 
 
 def test_source_comparison(serving_con):
+    # pairwise: USGS is source_a, BGS source_b (the difference is USGS minus BGS, as a share of BGS)
     vnm = serving_con.execute(
-        "SELECT usgs_t_w, bgs_t_w, difference_pct, usgs_vintage FROM marts.production_source_comparison "
-        "WHERE country_iso3='VNM' AND year=2023").fetchone()
+        "SELECT production_a_t_w, production_b_t_w, difference_pct, vintage_a FROM marts.production_source_comparison "
+        "WHERE source_a='usgs_mcs' AND source_b='bgs_wms' AND country_iso3='VNM' AND year=2023").fetchall()
+    assert len(vnm) == 1
+    vnm = vnm[0]
     assert vnm[0] == 3_500 and vnm[1] == 5_817 and vnm[3] == "MCS2025"
     assert vnm[2] == pytest.approx(100 * (3_500 - 5_817) / 5_817)
+    pairs = serving_con.execute("SELECT DISTINCT source_a, source_b FROM marts.production_source_comparison").fetchall()
+    assert pairs == [("usgs_mcs", "bgs_wms")]
     years = serving_con.execute("SELECT min(year), max(year) FROM marts.production_source_comparison").fetchone()
     assert years == (2020, 2023)  # USGS editions loaded cover 2020-2025, BGS ends 2023
 

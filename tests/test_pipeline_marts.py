@@ -60,7 +60,7 @@ def test_supply_outlook(serving_con):
 
 
 def test_icmm_match(serving_con):
-    assert one(serving_con, "SELECT count(*) FROM raw.icmm_sites")[0] == 170
+    assert one(serving_con, "SELECT count(*) FROM raw.sites WHERE source_id = 'icmm_gmd'")[0] == 170
     upper = one(serving_con, "SELECT icmm_id, icmm_match_confidence, latitude FROM marts.project_pipeline WHERE project_id = 'upper_kairaktinskoye'")
     assert upper == ("ICMM06897", "medium", 48.4479)
     assert one(serving_con, "SELECT icmm_id FROM marts.project_pipeline WHERE project_id = 'boguty'")[0] is None

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from warehouse.refresh import refresh
+from tungsten_cli.daily import run_daily
 
 READER = textwrap.dedent("""
     import duckdb, json, os, sys, time
@@ -17,7 +17,7 @@ READER = textwrap.dedent("""
         try:
             con = duckdb.connect(path, read_only=True)
             marts = con.execute("SELECT count(*) FROM marts.supply_share").fetchone()[0]
-            raw = con.execute("SELECT count(*) FROM raw.usgs_mcs_world").fetchone()[0]
+            raw = con.execute("SELECT count(*) FROM raw.figures WHERE source_id = 'usgs_mcs' AND dataset = 'world'").fetchone()[0]
             world = con.execute("SELECT count(*) FROM marts.supply_concentration").fetchone()[0]
             con.close()
             seen.add((marts, raw, world))
@@ -34,7 +34,7 @@ def test_reader_during_refresh(warehouse, tmp_path):
 
     con = duckdb.connect(str(warehouse.serving), read_only=True)
     expected = (con.execute("SELECT count(*) FROM marts.supply_share").fetchone()[0],
-                con.execute("SELECT count(*) FROM raw.usgs_mcs_world").fetchone()[0],
+                con.execute("SELECT count(*) FROM raw.figures WHERE source_id = 'usgs_mcs' AND dataset = 'world'").fetchone()[0],
                 con.execute("SELECT count(*) FROM marts.supply_concentration").fetchone()[0])
     con.close()
     stop = tmp_path / "stop"
@@ -43,7 +43,7 @@ def test_reader_during_refresh(warehouse, tmp_path):
     publishes = 0
     try:
         for _ in range(3):
-            summary = refresh(warehouse, force=True)
+            summary = run_daily(warehouse, force=True)
             assert summary.ok and summary.published
             publishes += 1
             if reader.poll() is not None:

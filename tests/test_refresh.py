@@ -8,10 +8,18 @@ import pytest
 
 from conftest import BGS, USGS, digest
 from conftest import query as q
-from warehouse.refresh import ingest_file, refresh
+from ingest.snapshot import load_manifest
+from ingest.sources import all_sources, cited_sources
+from tungsten_cli.daily import run_daily
+from warehouse.refresh import ingest_file
+
+USGS_WORLD = "raw.figures WHERE source_id = 'usgs_mcs' AND dataset = 'world'"
 
 
-
+def expected_loads() -> int:
+    """One load per snapshot file, and one per table of each curated file (claims, the tables of projects.yml)."""
+    curated = sum(len(s.datasets) for s in all_sources().values() if any(i.curated_file for i in s.inputs))
+    return len(load_manifest()) + curated
 
 def test_cold_refresh_answers_the_questions(serving_con):
     share = serving_con.execute(
@@ -22,10 +30,12 @@ def test_cold_refresh_answers_the_questions(serving_con):
         "SELECT reserves_t_w, reserves_published, qualifier FROM marts.reserves WHERE is_latest_vintage AND country_name = 'World total'"
     ).fetchone()
     assert world == (4_700_000, ">4,700,000", "greater_than")
-    assert serving_con.execute("SELECT min(year), count(*) FROM raw.bgs_wms_production").fetchone() == (1971, 1301)
+    assert serving_con.execute("SELECT min(year), count(*) FROM raw.figures "
+                               "WHERE source_id = 'bgs_wms' AND dataset = 'production'").fetchone() == (1971, 1301)
     loads = serving_con.execute("SELECT count(*) FROM meta.loads WHERE status = 'passed'").fetchone()[0]
-    assert loads == 21  # 13 snapshot files (one the trade aggregate), claims, 7 tables of projects.yml
-    assert serving_con.execute("SELECT count(*) FROM meta.sources").fetchone()[0] == 11
+    assert loads == expected_loads()  # every snapshot file (one the trade aggregate), claims, the tables of projects.yml
+    # every source folder, and every source the curated figures cite
+    assert serving_con.execute("SELECT count(*) FROM meta.sources").fetchone()[0] == len(all_sources()) + len(cited_sources())
 
 
 def test_serving_file_is_readable_by_duckdb_1x(built_warehouse):
@@ -38,26 +48,31 @@ def test_serving_file_is_readable_by_duckdb_1x(built_warehouse):
 
 def test_noop_refresh_reloads_nothing(warehouse):
     before = digest(warehouse.serving)
-    summary = refresh(warehouse)
+    loads_before = q(warehouse.build, "SELECT count(*) FROM meta.loads")
+    summary = run_daily(warehouse)
     assert summary.ok
-    assert {r.status for r in summary.loads} == {"skipped"}
+    # nothing changed: settled before the job runs, so no file is loaded (or even recorded as skipped)
+    assert not [r for r in summary.loads if r.status != "skipped"]
+    assert summary.run_id is None
     assert not summary.built and not summary.published
+    assert q(warehouse.build, "SELECT count(*) FROM meta.loads") == loads_before
     assert digest(warehouse.serving) == before
 
 
 def test_changed_model_rebuilds(warehouse, monkeypatch):
     monkeypatch.setattr("warehouse.dbt_build.fingerprint", lambda: "changed")
-    summary = refresh(warehouse)
+    summary = run_daily(warehouse)
+    assert summary.ok, summary.errors
     assert summary.built and summary.published
 
 
 def _refused(warehouse, source, path):
     before = digest(warehouse.serving)
-    raw_before = q(warehouse.build, "SELECT count(*), sum(value) FROM raw.usgs_mcs_world")
+    raw_before = q(warehouse.build, "SELECT count(*), sum(value) FROM " + USGS_WORLD)
     summary = ingest_file(warehouse, source, path)
     assert not summary.ok and {r.status for r in summary.loads} == {"failed"}
     assert digest(warehouse.serving) == before
-    assert q(warehouse.build, "SELECT count(*), sum(value) FROM raw.usgs_mcs_world") == raw_before
+    assert q(warehouse.build, "SELECT count(*), sum(value) FROM " + USGS_WORLD) == raw_before
     failed = q(warehouse.build, "SELECT file_name, report_path FROM meta.loads WHERE status = 'failed'")
     assert failed and failed[0][0] == path.name
     from pathlib import Path
@@ -103,27 +118,38 @@ def test_user_file_loads_and_is_kept_over_the_snapshot(warehouse, tmp_path):
     p = tmp_path / "bgs_corrected.csv"
     p.write_text(text.replace(",66000,Mine production of tungsten", ",65000,Mine production of tungsten", 1))
     summary = ingest_file(warehouse, "bgs", p)
+    assert summary.ok and not summary.published  # ingest_file only loads; the daily job publishes
+    summary = run_daily(warehouse)
     assert summary.ok and summary.published
     china = q(warehouse.serving, "SELECT production_t_w FROM marts.supply_share WHERE source_id='bgs_wms' AND country_iso3='CHN' AND year=2023")
     assert china == [(65000.0,)]
-    again = refresh(warehouse)  # the daily job must not revert the user's newer file
+    # the daily job must not revert the user's newer file: not a plain run (nothing to do) ...
+    again = run_daily(warehouse)
+    assert again.ok and not again.published
+    assert q(warehouse.serving, "SELECT production_t_w FROM marts.supply_share WHERE source_id='bgs_wms' AND country_iso3='CHN' AND year=2023") == [(65000.0,)]
+    # ... nor one forced through the job, which meets the snapshot's BGS file and keeps the user's
+    again = run_daily(warehouse, force=True)
+    assert again.ok, again.errors
     assert any("kept bgs_corrected.csv" in (r.message or "") for r in again.loads)
     assert q(warehouse.serving, "SELECT production_t_w FROM marts.supply_share WHERE source_id='bgs_wms' AND country_iso3='CHN' AND year=2023") == [(65000.0,)]
 
 
 def test_hand_edited_snapshot_is_refused(warehouse, tmp_path, monkeypatch):
     snap = tmp_path / "snap"
-    from ingest.snapshot import SNAPSHOT_DIR
+    from ingest.locations import SNAPSHOT_DIR
 
     shutil.copytree(SNAPSHOT_DIR, snap)
-    target = snap / "usgs_mcs_world" / "MCS2025.csv"
-    target.write_text(target.read_text().replace("67000.0", "97000.0"))
+    target = snap / "usgs_mcs" / "MCS2025.world.csv"
+    text = target.read_text()
+    assert "67000.0" in text
+    target.write_text(text.replace("67000.0", "97000.0"))
     monkeypatch.setenv("TUNGSTEN_SNAPSHOT_DIR", str(snap))
     from warehouse.paths import current
 
     before = digest(warehouse.serving)
-    summary = refresh(current())
+    summary = run_daily(current())
     assert not summary.ok and "does not match the manifest" in summary.errors[0]
+    assert "MCS2025.world.csv" in summary.errors[0]
     assert digest(warehouse.serving) == before
 
 
@@ -157,17 +183,18 @@ def test_duckdb_1x_client_opens_the_serving_file(built_warehouse, tmp_path):
 def test_failing_dbt_test_blocks_publishing(warehouse):
     """A row that passes the raw gate but breaks a mart's dbt test (China listed twice under
     two spellings) stops the build: the serving file keeps its bytes and the build is recorded failed."""
-    from warehouse.refresh import RefreshError
-
     con = duckdb.connect(str(warehouse.build))
     con.execute("""
-        INSERT INTO raw.usgs_mcs_world
+        INSERT INTO raw.figures
         SELECT * REPLACE ('People''s Republic of China' AS country_published)
-        FROM raw.usgs_mcs_world WHERE vintage = 'MCS2026' AND country_iso3 = 'CHN' AND year = 2024 AND metric = 'mine_production'
+        FROM raw.figures WHERE source_id = 'usgs_mcs' AND dataset = 'world' AND vintage = 'MCS2026'
+          AND country_iso3 = 'CHN' AND year = 2024 AND metric = 'mine_production'
     """)
     con.close()
     before = digest(warehouse.serving)
-    with pytest.raises(RefreshError, match="unique_combination_int_production_by_edition_year"):
-        refresh(warehouse, force=True)
+    summary = run_daily(warehouse, force=True)
+    assert not summary.ok and not summary.published
     assert digest(warehouse.serving) == before
     assert q(warehouse.build, "SELECT status FROM meta.builds ORDER BY finished_at DESC LIMIT 1") == [("failed",)]
+    # the failure names the dbt test that failed
+    assert any("unique_combination_int_production_by_edition_year" in e for e in summary.errors), summary.errors

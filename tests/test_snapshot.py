@@ -3,20 +3,40 @@
 import json
 
 from conftest import REAL
+from ingest.families import raw_table
+from ingest.locations import SNAPSHOT_DIR
 from ingest.provenance import sha256_file
-from ingest.snapshot import SNAPSHOT_DIR, build, load_manifest
+from ingest.snapshot import MANIFEST, build, load_manifest
+from ingest.sources import all_sources, get
+
+
+def committed_date_accessed() -> str:
+    dates = {s.provenance["date_accessed"] for s in load_manifest()}
+    assert len(dates) == 1, dates
+    return dates.pop()
+
+
+def tree(root) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_snapshot_is_reproducible_from_the_real_files(tmp_path):
     committed = {s.path.relative_to(SNAPSHOT_DIR).as_posix(): s.sha256 for s in load_manifest()}
-    rebuilt = {e["path"]: e["sha256"] for e in build(REAL, tmp_path, accessed="2026-11-23")}
+    rebuilt = {e["path"]: e["sha256"] for e in build(REAL, tmp_path, accessed=committed_date_accessed())}
     assert rebuilt == committed
+    # byte for byte: every tidy file and every source's manifest.json
+    assert tree(tmp_path) == tree(SNAPSHOT_DIR)
 
 
 def test_manifest_provenance():
     files = load_manifest()
-    assert {s.table for s in files} == {"usgs_mcs_world", "usgs_mcs_salient", "bgs_wms_production", "icmm_sites",
-                                        "cmr_trade_flows"}
+    assert {(s.source_id, s.dataset) for s in files} == {
+        ("usgs_mcs", "world"), ("usgs_mcs", "salient"), ("bgs_wms", "production"), ("icmm_gmd", "sites"),
+        ("cmr_comtrade", "flows")}
+    assert {s.table for s in files} == {"figures", "sites", "trade_flows"}
+    for s in files:
+        assert s.table == raw_table(get(s.source_id).family, s.dataset)
+        assert s.path.parent == SNAPSHOT_DIR / s.source_id
     vintages = {s.vintage for s in files if s.source_id == "usgs_mcs"}
     assert vintages == {"MCS2022", "MCS2023", "MCS2024", "MCS2025", "MCS2026"}
     for s in files:
@@ -26,7 +46,12 @@ def test_manifest_provenance():
         assert sha256_file(original) == s.original["sha256"]
         assert s.provenance["publisher"] and s.provenance["licence"] and s.provenance["date_accessed"]
         assert s.read().height == s.rows
-    mcs25 = next(s for s in files if s.vintage == "MCS2025" and s.table == "usgs_mcs_world")
+    mcs25 = next(s for s in files if s.vintage == "MCS2025" and s.source_id == "usgs_mcs" and s.dataset == "world")
     assert mcs25.provenance["doi"] == "10.5066/P13XCP3R"
     assert "U.S. Geological Survey" in mcs25.provenance["publisher"]
-    assert json.loads((SNAPSHOT_DIR / "manifest.json").read_text())["files"]
+    # one manifest per source folder, naming its source and listing its files
+    folders = sorted(p.name for p in SNAPSHOT_DIR.iterdir() if p.is_dir())
+    assert folders and set(folders) <= set(all_sources())
+    for folder in folders:
+        doc = json.loads((SNAPSHOT_DIR / folder / MANIFEST).read_text())
+        assert doc["source_id"] == folder and doc["files"]

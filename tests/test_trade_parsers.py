@@ -8,10 +8,8 @@ import polars as pl
 import pytest
 
 from conftest import REAL
-from ingest.cmr import parse_cmr
-from ingest.comtrade import parse_comtrade
 from ingest.errors import ParseError
-from ingest.itc import parse_itc
+from ingest.registry import parse_file
 from ingest.trade import TRADE_SCHEMA
 from trade_files import BILATERAL, api_body, csv_text, record
 
@@ -20,6 +18,18 @@ EXPORTERS = TRADE / "Trade_Map_-_List_of_exporters_for_the_selected_product_(All
 MARKETS = TRADE / "Trade_Map_-_List_of_importing_markets_for_a_product_exported_by_China.txt"
 PRODUCTS = TRADE / "Trade_Map_-_List_of_products_exported_by_China.txt"
 CMR = TRADE / "critical-minerals-replication_docs_data_tungsten.json"
+
+
+def parse_comtrade(path, **kw):
+    return parse_file("comtrade", path, **kw)
+
+
+def parse_itc(path, **kw):
+    return parse_file("itc", path, **kw)
+
+
+def parse_cmr(path, **kw):
+    return parse_file("cmr", path, **kw)
 
 
 def rows(pf) -> pl.DataFrame:
@@ -180,7 +190,7 @@ def test_cells_the_typed_reader_rejects_are_read_on_as_text(tmp_path, monkeypatc
     """Numbers and true/false are typed by the CSV reader (the fast path); from the first cell it
     cannot take, the rest of the file is read as text, where a padded number or 'yes' is still
     accepted and the rows are those of the clean file."""
-    from ingest import comtrade
+    from ingest.sources.un_comtrade import parser as comtrade
 
     monkeypatch.setattr(comtrade, "CHUNK_ROWS", 3)
     clean, messy = tmp_path / "clean.csv", tmp_path / "messy.csv"

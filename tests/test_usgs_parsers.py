@@ -5,7 +5,11 @@ import pytest
 
 from conftest import USGS
 from ingest.errors import ParseError
-from ingest.usgs import parse_usgs
+from ingest.registry import parse_file
+
+
+def parse_usgs(path, **kw):
+    return parse_file("usgs", path, **kw)
 
 
 def fig(frame: pl.DataFrame, country: str, year: int, metric: str) -> dict:
@@ -213,3 +217,34 @@ def test_semicolon_resave_reads_the_same(tmp_path):
     resaved = parse_usgs(p).frames["world"].drop("source_sha256", "source_file")
     original = parse_usgs(USGS / "mcs2023-tungs_world.csv").frames["world"].drop("source_sha256", "source_file")
     assert resaved.equals(original)
+
+
+def test_snapshot_mcs2026_is_the_whole_usgs_file():
+    """The snapshot's MCS2026 comes from USGS's own all-commodity file (not the tungsten-rows
+    extract): its name, its sha256, and line numbers of that file."""
+    import csv
+    import hashlib
+    import io
+
+    from ingest.snapshot import load_manifest
+
+    whole = USGS / "MCS2026_Commodities_Data.csv"
+    data = whole.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    entries = [s for s in load_manifest(sources={"usgs_mcs"}) if s.vintage == "MCS2026"]
+    assert {s.dataset for s in entries} == {"world", "salient"}
+    for s in entries:
+        assert (s.original["file_name"], s.original["sha256"]) == ("MCS2026_Commodities_Data.csv", sha)
+    # China's 2024 mine production, located in the USGS file itself (first physical line of the record)
+    reader = csv.DictReader(io.StringIO(data.decode("cp1252"), newline=""))
+    prev_end, lines = 1, []
+    for r in reader:
+        if (r["MCS chapter"].strip().upper() == "TUNGSTEN" and r["Country"].strip() == "China"
+                and r["Statistics_detail"].strip() == "Mine production" and r["Year"].strip() == "2024"):
+            lines.append(prev_end + 1)
+        prev_end = reader.line_num
+    assert len(lines) == 1
+    world = next(s for s in entries if s.dataset == "world").read()
+    china = fig(world, "China", 2024, "mine_production")
+    assert china["source_file"] == "MCS2026_Commodities_Data.csv" and china["source_sha256"] == sha
+    assert china["source_line"] == lines[0]

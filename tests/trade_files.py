@@ -7,7 +7,7 @@ import csv
 import io
 import json
 
-from ingest.comtrade import native_columns
+from ingest.sources.un_comtrade.parser import native_columns
 
 NATIVE = list(native_columns("api_v1"))
 
