@@ -99,6 +99,16 @@ def serving_con(built_warehouse):
     con.close()
 
 
+def expected_loads() -> int:
+    """Loads of a cold daily run: one per snapshot file, and one per table of each curated file
+    (claims, the tables of projects.yml)."""
+    from ingest.snapshot import load_manifest
+    from ingest.sources import all_sources
+
+    curated = sum(len(s.datasets) for s in all_sources().values() if any(i.curated_file for i in s.inputs))
+    return len(load_manifest()) + curated
+
+
 def digest(path: Path) -> str:
     import hashlib
 

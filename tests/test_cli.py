@@ -24,7 +24,7 @@ def test_sql_is_read_only(warehouse):
 
 
 def test_refresh_summary_and_status(warehouse):
-    from test_refresh import expected_loads
+    from conftest import expected_loads
 
     r = runner.invoke(app, ["refresh"])
     assert r.exit_code == 0, r.output

@@ -6,9 +6,15 @@ import shutil
 
 import pytest
 
-from ingest.curated import CURATED_DIR, parse_projects
 from ingest.errors import ParseError
-from warehouse.refresh import ingest_file, refresh
+from ingest.locations import CURATED_DIR
+from ingest.registry import parse_file
+from tungsten_cli.daily import run_daily
+from warehouse.refresh import ingest_file
+
+
+def parse_projects(path):
+    return parse_file("projects", path)
 
 
 def digest(p):
@@ -88,6 +94,6 @@ def test_refused_curated_file_keeps_last_good_data(warehouse, tmp_path, monkeypa
     from warehouse.paths import current
 
     before = digest(warehouse.serving)
-    summary = refresh(current())
+    summary = run_daily(current())
     assert not summary.ok and "audit_stake_total_pct" in summary.errors[0]
     assert digest(warehouse.serving) == before

@@ -8,18 +8,12 @@ import pytest
 
 from conftest import BGS, USGS, digest
 from conftest import query as q
-from ingest.snapshot import load_manifest
+from conftest import expected_loads
 from ingest.sources import all_sources, cited_sources
 from tungsten_cli.daily import run_daily
 from warehouse.refresh import ingest_file
 
 USGS_WORLD = "raw.figures WHERE source_id = 'usgs_mcs' AND dataset = 'world'"
-
-
-def expected_loads() -> int:
-    """One load per snapshot file, and one per table of each curated file (claims, the tables of projects.yml)."""
-    curated = sum(len(s.datasets) for s in all_sources().values() if any(i.curated_file for i in s.inputs))
-    return len(load_manifest()) + curated
 
 def test_cold_refresh_answers_the_questions(serving_con):
     share = serving_con.execute(

@@ -7,14 +7,15 @@ import pytest
 
 from conftest import REAL, digest
 from conftest import query as q
-from ingest import comtrade
 from ingest.errors import ParseError
+from ingest.sources.un_comtrade import parser as comtrade
 from trade_files import BILATERAL, api_body, csv_text, record
+from tungsten_cli.daily import run_daily
 from warehouse.refresh import ingest_file
 
 CMR = REAL / "trade" / "critical-minerals-replication_docs_data_tungsten.json"
-
-
+COMTRADE = "raw.trade_flows WHERE source_id = 'un_comtrade'"
+CMR_FLOWS = "raw.trade_flows WHERE source_id = 'cmr_comtrade'"
 
 
 def test_top_hs2611_exporters_2022_from_the_snapshot(serving_con):
@@ -32,7 +33,7 @@ def test_cli_sql_answers_top_exporters(built_warehouse, monkeypatch):
     from typer.testing import CliRunner
 
     from conftest import warehouse_env
-    from dagster_project.cli import app
+    from tungsten_cli.app import app
 
     for k, v in warehouse_env(built_warehouse).items():
         monkeypatch.setenv(k, v)
@@ -48,6 +49,8 @@ def test_comtrade_file_feeds_the_trade_marts(warehouse, tmp_path):
     p.write_text(csv_text(BILATERAL))
     summary = ingest_file(warehouse, "comtrade", p)
     assert summary.ok, summary.errors
+    summary = run_daily(warehouse)
+    assert summary.ok and summary.published, summary.errors
     s = warehouse.serving
     # partner shares of the USA's imports: its World row (10 M$) is the total
     shares = q(s, "SELECT partner_iso3, share_pct, rank, total_is_reported FROM marts.trade_partner_share "
@@ -80,13 +83,13 @@ def test_comtrade_file_feeds_the_trade_marts(warehouse, tmp_path):
 
 def _refused(warehouse, path, source="comtrade"):
     before = digest(warehouse.serving)
-    raw_before = q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows")
-    cmr_before = q(warehouse.build, "SELECT count(*), sum(value_usd) FROM raw.cmr_trade_flows")
+    raw_before = q(warehouse.build, "SELECT count(*) FROM " + COMTRADE)
+    cmr_before = q(warehouse.build, "SELECT count(*), sum(value_usd) FROM " + CMR_FLOWS)
     summary = ingest_file(warehouse, source, path)
     assert not summary.ok
     assert digest(warehouse.serving) == before
-    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == raw_before
-    assert q(warehouse.build, "SELECT count(*), sum(value_usd) FROM raw.cmr_trade_flows") == cmr_before
+    assert q(warehouse.build, "SELECT count(*) FROM " + COMTRADE) == raw_before
+    assert q(warehouse.build, "SELECT count(*), sum(value_usd) FROM " + CMR_FLOWS) == cmr_before
     assert list(warehouse.landing.rglob(path.name))[0].read_bytes() == path.read_bytes()
     return summary.errors[0]
 
@@ -95,13 +98,13 @@ def test_loaded_comtrade_survives_a_refused_file(warehouse, tmp_path):
     good = tmp_path / "good.json"
     good.write_bytes(api_body(BILATERAL))
     assert ingest_file(warehouse, "comtrade", good).ok
-    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == [(len(BILATERAL),)]
+    assert q(warehouse.build, "SELECT count(*) FROM " + COMTRADE) == [(len(BILATERAL),)]
     dup = tmp_path / "dup.csv"
     dup.write_text(csv_text(BILATERAL + [BILATERAL[2]]))
     msg = _refused(warehouse, dup)
     # the key is checked over the whole file in DuckDB: both lines that share it are named
     assert "dup.csv" in msg and "expect_compound_columns_to_be_unique" in msg and '"source_lines": [4, 10]' in msg
-    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == [(len(BILATERAL),)]
+    assert q(warehouse.build, "SELECT count(*) FROM " + COMTRADE) == [(len(BILATERAL),)]
 
 
 def test_unknown_hs_code_is_refused_with_its_line(warehouse, tmp_path):
@@ -155,13 +158,13 @@ def test_chunked_file_is_validated_per_chunk_and_rolled_back_whole(warehouse, tm
     p2.write_text(csv_text(BILATERAL).replace("8000000.0", "eight"))
     with pytest.raises(ParseError, match="line 9"):
         ingest_file(warehouse, "comtrade", p2)
-    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == [(0,)]
+    assert q(warehouse.build, "SELECT count(*) FROM " + COMTRADE) == [(0,)]
     # the same rows without faults load in three chunks
     p3 = tmp_path / "chunks_ok.csv"
     p3.write_text(csv_text(BILATERAL))
     summary = ingest_file(warehouse, "comtrade", p3)
     assert summary.ok, summary.errors
-    assert q(warehouse.build, "SELECT count(*), count(DISTINCT load_id) FROM raw.comtrade_flows") == [(8, 1)]
+    assert q(warehouse.build, "SELECT count(*), count(DISTINCT load_id) FROM " + COMTRADE) == [(8, 1)]
 
 
 def test_chunk_refused_while_being_written_leaves_nothing(warehouse, tmp_path, monkeypatch):
@@ -175,7 +178,7 @@ def test_chunk_refused_while_being_written_leaves_nothing(warehouse, tmp_path, m
     p.write_text(csv_text(BILATERAL + [record(842, 156, "M", "810500", 2022, 1e6, 1e4)]))
     msg = _refused(warehouse, p)
     assert "(chunk 3, from line 8)" in msg and '"hs_code": "810500"' in msg and '"source_line": 10' in msg
-    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == [(0,)]
+    assert q(warehouse.build, "SELECT count(*) FROM " + COMTRADE) == [(0,)]
     assert q(warehouse.build, "SELECT count(*) FROM work.pending_loads") == [(0,)]
 
     written = load._insert_chunk
@@ -188,13 +191,15 @@ def test_chunk_refused_while_being_written_leaves_nothing(warehouse, tmp_path, m
     monkeypatch.setattr(load, "_insert_chunk", write_fails_on_line_10)
     msg = _refused(warehouse, p)
     assert "(chunk 3, from line 8)" in msg and '"hs_code": "810500"' in msg and "disk full" not in msg
-    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == [(0,)]
+    assert q(warehouse.build, "SELECT count(*) FROM " + COMTRADE) == [(0,)]
 
 
 def test_itc_file_loads(warehouse):
     path = REAL / "trade" / "Trade_Map_-_List_of_importing_markets_for_a_product_exported_by_China.txt"
     summary = ingest_file(warehouse, "itc", path, options={"hs": "TOTAL"})
     assert summary.ok, summary.errors
+    summary = run_daily(warehouse)
+    assert summary.ok and summary.published, summary.errors
     top = q(warehouse.serving, "SELECT partner_iso3, rank FROM marts.trade_partner_share WHERE source_id = 'itc_trademap' "
                                "AND reporter_iso3 = 'CHN' AND year = 2020 ORDER BY rank LIMIT 2")
     assert top == [("USA", 1), ("HKG", 2)]
@@ -202,7 +207,7 @@ def test_itc_file_loads(warehouse):
 
 def test_project_bgs_hhi_agrees_with_the_aggregate(serving_con):
     """The aggregate's HHI is computed from BGS production; ours from the BGS figures we load."""
-    from ingest.cmr import mining_metrics
+    from ingest.sources.cmr_comtrade.parser import mining_metrics
 
     theirs = {r["year"]: r["hhi"] for r in mining_metrics(CMR).iter_rows(named=True)}
     ours = dict(serving_con.execute(
@@ -214,16 +219,14 @@ def test_project_bgs_hhi_agrees_with_the_aggregate(serving_con):
 
 
 def test_no_publish_loads_only_and_the_next_refresh_publishes(warehouse, tmp_path):
-    from warehouse.refresh import refresh
-
     p = tmp_path / "bulk.csv"
     p.write_text(csv_text(BILATERAL))
     before = digest(warehouse.serving)
-    summary = ingest_file(warehouse, "comtrade", p, publish=False)
+    summary = ingest_file(warehouse, "comtrade", p)  # loads only
     assert summary.ok and summary.deferred and not summary.published
     assert digest(warehouse.serving) == before
-    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == [(8,)]
-    assert refresh(warehouse).published
+    assert q(warehouse.build, "SELECT count(*) FROM " + COMTRADE) == [(8,)]
+    assert run_daily(warehouse).published
     assert q(warehouse.serving, "SELECT count(*) FROM marts.trade_flows WHERE source_id = 'un_comtrade' "
                                 "AND is_mirror = false") == [(8,)]
 
@@ -237,7 +240,7 @@ def test_rows_of_a_load_cut_short_by_a_crash_are_discarded(warehouse, tmp_path, 
     monkeypatch.setattr(comtrade, "CHUNK_ROWS", 3)
     p = tmp_path / "kept.csv"
     p.write_text(csv_text(BILATERAL[:4]))
-    assert ingest_file(warehouse, "comtrade", p, publish=False).ok
+    assert ingest_file(warehouse, "comtrade", p).ok
 
     def killed(*_a, **_k):
         raise SystemExit("killed")
@@ -249,10 +252,10 @@ def test_rows_of_a_load_cut_short_by_a_crash_are_discarded(warehouse, tmp_path, 
     with pytest.raises(SystemExit):
         ingest_file(warehouse, "comtrade", p2)
     assert q(warehouse.build, "SELECT count(*) FROM work.pending_loads") == [(1,)]
-    assert q(warehouse.build, "SELECT count(*) FROM raw.comtrade_flows") == [(8,)]
+    assert q(warehouse.build, "SELECT count(*) FROM " + COMTRADE) == [(8,)]
     shown = _status()
     assert shown.returncode == 0, shown.stderr
-    assert "unfinished load" in shown.stdout and "raw.comtrade_flows" in shown.stdout
+    assert "unfinished load" in shown.stdout and "raw.trade_flows" in shown.stdout
     # while a writer holds the build file, status says so instead of a lock traceback
     import duckdb
 
@@ -266,7 +269,7 @@ def test_rows_of_a_load_cut_short_by_a_crash_are_discarded(warehouse, tmp_path, 
     con = connect_build(warehouse)
     try:
         assert con.execute("SELECT count(*) FROM work.pending_loads").fetchone() == (0,)
-        assert con.execute("SELECT source_file, count(*) FROM raw.comtrade_flows GROUP BY 1").fetchall() == [("kept.csv", 4)]
+        assert con.execute("SELECT source_file, count(*) FROM " + COMTRADE + " GROUP BY 1").fetchall() == [("kept.csv", 4)]
     finally:
         con.close()
 
@@ -277,5 +280,5 @@ def _status():
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-m", "dagster_project.cli", "status"], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "tungsten_cli.app", "status"], capture_output=True, text=True,
                           env={**os.environ, "COLUMNS": "200"})
