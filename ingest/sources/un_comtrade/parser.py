@@ -114,10 +114,10 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
     header = next(csv.reader([header_line], delimiter=sep))
     header = [h.strip() for h in header]
     fmt = detect_format(header, file)
-    source: Path | bytes = data if data is not None else path
+    body: Path | bytes = data if data is not None else path
 
     def read() -> Iterator[pl.DataFrame]:
-        for raw in _csv_batches(source, sep, fmt, header, file):
+        for raw in _csv_batches(body, sep, fmt, header, file):
             yield tidy_chunk(raw, fmt, file, vintage, sha, source.id)
 
     return ParsedFile(source.id, vintage, file, sha, "utf-8", f"comtrade {fmt} csv{' (gzip)' if gzipped else ''}",
