@@ -50,9 +50,18 @@ def tungsten_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         invocation = dbt.cli(["build"], context=context, raise_on_error=False)
         yield from invocation.stream()
         if not invocation.is_successful():
-            failures = [f"{e.get('data', {}).get('node_info', {}).get('node_name', '?')}: {e.get('info', {}).get('msg', '')}"
-                        for e in invocation.get_error_events()] if hasattr(invocation, "get_error_events") else []
+            failures = _failed_nodes(invocation)
             message = "dbt build failed, the serving file was not replaced" + (":\n  - " + "\n  - ".join(failures)
                                                                                 if failures else "")
             record_failed_build(paths, message)
             raise Failure(description=message)
+
+
+def _failed_nodes(invocation) -> list[str]:
+    """The models and tests that failed, from dbt's run_results.json: 'name: status message'."""
+    try:
+        results = invocation.get_artifact("run_results.json").get("results", [])
+    except Exception:  # no artifact when dbt failed before running anything
+        return []
+    return [f"{r['unique_id'].split('.')[2]}: {r.get('status')} {(r.get('message') or '').strip()}".strip()
+            for r in results if r.get("status") in ("error", "fail", "runtime error")]

@@ -59,9 +59,15 @@ def warehouse_env(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def built_warehouse(tmp_path_factory) -> Path:
+def built_warehouse(built_run) -> Path:
     """A warehouse built once by a cold run of the daily Dagster job (in-process executor) on
     the embedded snapshot; its Dagster instance is home/dagster."""
+    return built_run[0]
+
+
+@pytest.fixture(scope="session")
+def built_run(tmp_path_factory):
+    """(root, RefreshSummary) of the session's cold daily run (see built_warehouse)."""
     from tungsten_cli.daily import run_daily
     from warehouse.paths import current
 
@@ -75,7 +81,7 @@ def built_warehouse(tmp_path_factory) -> Path:
         assert summary.published
     finally:
         _restore(old)
-    return root
+    return root, summary
 
 
 @pytest.fixture

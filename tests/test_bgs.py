@@ -3,8 +3,8 @@ import json
 
 import polars as pl
 import pytest
-
 from conftest import BGS
+
 from ingest.errors import ParseError
 from ingest.registry import parse_file
 

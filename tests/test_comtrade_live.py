@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlparse
 
 import duckdb
 import pytest
-
 from conftest import reply
-from ingest.sources.un_comtrade.api import Client, fetch_years, parse_years
-from ingest.http import FetchError, HttpSettings
 from trade_files import BILATERAL, api_body, record
+
+from ingest.http import FetchError, HttpSettings
+from ingest.sources.un_comtrade.api import Client, fetch_years, parse_years
 from tungsten_cli.daily import run_daily
 from warehouse.refresh import fetch_comtrade
 
@@ -27,7 +27,7 @@ class Api(http.server.BaseHTTPRequestHandler):
     script: list = []
     queries: list = []
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         url = urlparse(self.path)
         if url.path != PATH:
             self.send_error(404)

@@ -2,8 +2,8 @@
 
 import polars as pl
 import pytest
-
 from conftest import REAL
+
 from ingest.errors import ParseError
 from ingest.locations import CURATED_DIR
 from ingest.registry import parse_file

@@ -1,8 +1,51 @@
-"""The Dagster definitions load, wire the same assets and checks, and run the daily job."""
+"""The Dagster definitions load, wire the same assets and checks, and run the daily job: in
+process (the session's cold build), with the multiprocess executor (cold, then again with
+nothing changed), and on a snapshot file that its manifest vouches for but the gate refuses.
+What each run did is read back from the Dagster instance (TUNGSTEN_HOME/dagster)."""
 
-from dagster import AssetKey, DagsterInstance
+import json
+import shutil
 
-from conftest import warehouse_env
+from conftest import digest, expected_loads, query, warehouse_env
+from dagster import AssetKey, DagsterEventType, DagsterInstance
+
+from ingest.families import table_schemas
+from ingest.sources import all_sources
+
+MARTS = ("supply_share", "reserves", "supply_concentration", "production_source_comparison")
+
+
+def source_key(source_id: str) -> AssetKey:
+    return AssetKey(["raw", source_id])
+
+
+def daily_sources() -> set[str]:
+    """The sources the daily job has files of: snapshot files, or curated files in the repo
+    (the others, such as un_comtrade and itc_trademap, are loaded only from files users give)."""
+    from ingest.snapshot import load_manifest
+
+    return {f.source_id for f in load_manifest()} | {
+        s.id for s in all_sources().values() if any(i.curated_file for i in s.inputs)}
+
+
+def instance_of(paths, monkeypatch) -> DagsterInstance:
+    """The warehouse's Dagster instance, as run_daily uses it (DAGSTER_HOME=TUNGSTEN_HOME/dagster)."""
+    monkeypatch.setenv("DAGSTER_HOME", str(paths.home / "dagster"))
+    return DagsterInstance.get()
+
+
+def check_evaluations(instance: DagsterInstance, run_id: str) -> list:
+    """(asset key, check name, passed, metadata) of every asset check the run evaluated."""
+    out = []
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
+        e = entry.dagster_event.event_specific_data
+        out.append((e.asset_key, e.check_name, e.passed, e.metadata))
+    return out
+
+
+def materialized(instance: DagsterInstance, run_id: str) -> set[AssetKey]:
+    return {entry.dagster_event.asset_key
+            for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)}
 
 
 def test_definitions_and_schedule():
@@ -10,27 +53,143 @@ def test_definitions_and_schedule():
 
     repo = defs.get_repository_def()
     keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
-    assert {"raw/usgs_mcs_world", "raw/usgs_mcs_salient", "raw/bgs_wms_production", "serving_file",
-            "marts/supply_share", "marts/reserves", "marts/supply_concentration",
-            "marts/production_source_comparison"} <= keys
+    assert {f"raw/{sid}" for sid in all_sources()} <= keys  # one asset per source folder
+    assert {f"raw/{table}" for table in table_schemas()} <= keys  # one per raw table (by family)
+    assert {"serving_file", *(f"marts/{m}" for m in MARTS)} <= keys
     schedule = defs.resolve_schedule_def("daily_refresh_0600_utc")
     assert schedule.cron_schedule == "0 6 * * *" and schedule.execution_timezone == "UTC"
-    checks = {c.name for c in repo.asset_graph.asset_check_keys}
-    assert "gx_suite" in checks
+    checks = {(c.asset_key, c.name) for c in repo.asset_graph.asset_check_keys}
+    for sid in all_sources():
+        assert (source_key(sid), "gx_suite") in checks and (source_key(sid), "freshness") in checks
 
 
-def test_daily_job_runs_in_process(tmp_path, monkeypatch):
+def test_daily_job_runs_in_process(built_run, monkeypatch):
+    """The session's warehouse was built cold by run_daily(executor="in_process"): every source
+    was loaded and passed its GX suite, the marts were built and the serving file published."""
+    from warehouse.paths import current
+
+    root, summary = built_run
+    for k, v in warehouse_env(root).items():
+        monkeypatch.setenv(k, v)
+    paths = current()
+    assert summary.ok and summary.published and summary.run_id
+    assert len(summary.loads) == expected_loads() and {r.status for r in summary.loads} == {"passed"}
+    assert paths.serving.exists()
+    with instance_of(paths, monkeypatch) as instance:
+        run = instance.get_run_by_id(summary.run_id)
+        assert run.is_success and run.job_name == "daily_refresh"
+        for sid in daily_sources():
+            event = instance.get_latest_materialization_event(source_key(sid))
+            assert event is not None and event.run_id == summary.run_id, sid
+        done = materialized(instance, summary.run_id)
+        assert {source_key(sid) for sid in all_sources()} & done == {source_key(sid) for sid in daily_sources()}
+        assert {AssetKey(["raw", t]) for t in table_schemas()} <= done
+        assert {AssetKey(["serving_file"]), *(AssetKey(["marts", m]) for m in MARTS)} <= done
+        evaluations = check_evaluations(instance, summary.run_id)
+    gx = {key: (passed, meta) for key, name, passed, meta in evaluations if name == "gx_suite"}
+    assert set(gx) == {source_key(sid) for sid in daily_sources()}
+    for key, (passed, meta) in gx.items():
+        assert passed and meta["expectations_evaluated"].value > 0, (key, meta)
+    assert {key for key, name, _, _ in evaluations if name == "freshness"} == {source_key(sid) for sid in all_sources()}
+    # every other check (dbt's tests as asset checks) passed; freshness warns by the calendar, not the data
+    others = [(key, name) for key, name, passed, _ in evaluations if name != "freshness" and not passed]
+    assert others == []
+    assert len(evaluations) > len(gx) + len(all_sources())  # dbt's tests are reported too
+
+
+def _execute_daily_job(executor: str):
+    """The daily job through dagster's execute_job, as tungsten_cli.daily builds it, without its
+    shortcut for a run with nothing changed. Returns (success, run_id)."""
+    import os
+
+    from dagster import execute_job
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+    from dagster_project.dbt_assets import FORCE_TAG
+    from dagster_project.jobs import DAILY_JOB
+    from warehouse.paths import PROJECT_ROOT
+
+    repo = ReconstructableRepository.for_module("dagster_project.definitions", "defs", working_directory=str(PROJECT_ROOT))
+    job = repo.get_reconstructable_job(DAILY_JOB)
+    run_config = {"execution": {"config": {executor: {}}},
+                  "loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+    assert os.environ.get("DAGSTER_HOME")
+    with DagsterInstance.get() as instance, \
+            execute_job(job, instance=instance, run_config=run_config, tags={FORCE_TAG: "false"}) as result:
+        return result.success, result.run_id
+
+
+def test_daily_job_multiprocess_cold_then_unchanged(tmp_path, monkeypatch):
+    """Dagster's default executor (a process per step): a cold run builds and publishes; a second
+    run of the job with nothing changed succeeds, loads nothing and leaves the serving file's bytes."""
+    from tungsten_cli.daily import run_daily
+    from warehouse.paths import current
+
     for k, v in warehouse_env(tmp_path).items():
         monkeypatch.setenv(k, v)
-    from dagster_project.definitions import defs
+    paths = current()
+    summary = run_daily(paths, executor="multiprocess")
+    assert summary.ok, summary.errors
+    assert summary.published and summary.built
+    assert len(summary.loads) == expected_loads() and {r.status for r in summary.loads} == {"passed"}
+    before = digest(paths.serving)
+    loads_before = query(paths.build, "SELECT count(*) FROM meta.loads WHERE status = 'passed'")
 
-    result = defs.resolve_job_def("daily_refresh").execute_in_process(instance=DagsterInstance.ephemeral())
-    assert result.success
-    evaluations = result.get_asset_check_evaluations()
-    gx = [e for e in evaluations if e.check_name == "gx_suite"]
-    assert len(gx) == 15 and all(e.passed for e in gx)  # 4 figure tables, 3 trade tables, claims, 7 project tables
-    assert all(e.passed for e in evaluations)
-    assert result.asset_materializations_for_node("serving_file")
-    assert (tmp_path / "serving" / "tungsten.duckdb").exists()
-    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
-    assert AssetKey(["raw", "usgs_mcs_world"]) in materialized and AssetKey(["marts", "supply_share"]) in materialized
+    with instance_of(paths, monkeypatch) as instance:
+        for sid in daily_sources():
+            event = instance.get_latest_materialization_event(source_key(sid))
+            assert event is not None and event.run_id == summary.run_id, sid
+    success, run_id = _execute_daily_job("multiprocess")
+    assert success
+    assert digest(paths.serving) == before
+    assert query(paths.build, "SELECT count(*) FROM meta.loads WHERE status = 'passed'") == loads_before
+    with instance_of(paths, monkeypatch) as instance:
+        done = materialized(instance, run_id)
+        assert not {source_key(sid) for sid in all_sources()} & done  # every source unchanged: none loaded
+        assert AssetKey(["serving_file"]) not in done  # nothing republished
+        for sid in daily_sources():
+            assert instance.get_latest_materialization_event(source_key(sid)).run_id == summary.run_id
+    assert query(paths.build, "SELECT status FROM meta.builds ORDER BY finished_at DESC LIMIT 1") == [("published",)]
+
+
+def test_refused_snapshot_file_fails_the_run_and_keeps_the_serving_file(warehouse, tmp_path, monkeypatch):
+    """A snapshot file its manifest vouches for (sha256 updated) but holding a negative production:
+    the GX suite of raw/bgs_wms fails naming the expectation, the run fails, nothing is published."""
+    from ingest.locations import SNAPSHOT_DIR
+    from ingest.provenance import sha256_file
+    from tungsten_cli.daily import run_daily
+    from warehouse.paths import current
+
+    snap = tmp_path / "snap"
+    shutil.copytree(SNAPSHOT_DIR, snap)
+    manifest_path = snap / "bgs_wms" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    entry = next(f for f in manifest["files"] if f["dataset"] == "production")
+    target = snap / "bgs_wms" / entry["path"]
+    text = target.read_text()
+    row = "Austria,AUT,false,,1971,1971,mine_production,59.0,59,tonnes (metal content),t_w,59.0,"
+    assert text.count(row) == 1
+    target.write_text(text.replace(row, "Austria,AUT,false,,1971,1971,mine_production,-5.0,-5,tonnes (metal content),t_w,-5.0,"))
+    entry["sha256"] = sha256_file(target)
+    manifest_path.write_text(json.dumps(manifest, indent=2))
+    monkeypatch.setenv("TUNGSTEN_SNAPSHOT_DIR", str(snap))
+    paths = current()
+    assert paths.home == warehouse.home
+
+    before = digest(paths.serving)
+    raw_before = query(paths.build, "SELECT count(*), sum(value) FROM raw.figures WHERE source_id = 'bgs_wms'")
+    summary = run_daily(paths)
+    assert summary.errors and not summary.published
+    assert any("expect_column_values_to_be_between" in e for e in summary.errors), summary.errors
+    assert digest(paths.serving) == before
+    assert query(paths.build, "SELECT count(*), sum(value) FROM raw.figures WHERE source_id = 'bgs_wms'") == raw_before
+    with instance_of(paths, monkeypatch) as instance:
+        assert not instance.get_run_by_id(summary.run_id).is_success
+        evaluations = check_evaluations(instance, summary.run_id)
+        assert AssetKey(["serving_file"]) not in materialized(instance, summary.run_id)
+    gx = {key: (passed, meta) for key, name, passed, meta in evaluations if name == "gx_suite"}
+    passed, meta = gx[source_key("bgs_wms")]
+    assert passed is False
+    assert meta["expectations_failed"].value > 0 and meta["expectations_evaluated"].value > 0
+    assert "expect_column_values_to_be_between" in meta["failures"].value
+    assert entry["path"] in meta["failures"].value

@@ -2,8 +2,8 @@
 
 import polars as pl
 import pytest
-
 from conftest import USGS
+
 from ingest.registry import parse_file
 from ingest.tidy import KEY_COLUMNS
 from warehouse.validate import validate_frame

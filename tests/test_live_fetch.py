@@ -7,8 +7,8 @@ import json
 import threading
 
 import pytest
-
 from conftest import USGS, reply
+
 from ingest.http import FetchError, HttpSettings, get_bytes
 from ingest.sources.usgs_mcs.sciencebase import fetch_edition
 
@@ -22,7 +22,7 @@ class Replay(http.server.BaseHTTPRequestHandler):
     script: dict = {}
     hits: dict = {}
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         path = self.path.split("?")[0]
         answers = self.script.get(path)
         if answers is None:

@@ -5,10 +5,9 @@ import shutil
 
 import duckdb
 import pytest
-
-from conftest import BGS, USGS, digest
+from conftest import BGS, USGS, digest, expected_loads
 from conftest import query as q
-from conftest import expected_loads
+
 from ingest.sources import all_sources, cited_sources
 from tungsten_cli.daily import run_daily
 from warehouse.refresh import ingest_file
@@ -149,10 +148,9 @@ def test_hand_edited_snapshot_is_refused(warehouse, tmp_path, monkeypatch):
 
 def test_duckdb_1x_client_opens_the_serving_file(built_warehouse, tmp_path):
     """Open the serving file with a real DuckDB 1.x client, installed into a scratch folder."""
+    import shutil
     import subprocess
     import sys
-
-    import shutil
 
     from conftest import PROJECT
 

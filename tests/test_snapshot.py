@@ -3,6 +3,7 @@
 import json
 
 from conftest import REAL
+
 from ingest.families import raw_table
 from ingest.locations import SNAPSHOT_DIR
 from ingest.provenance import sha256_file

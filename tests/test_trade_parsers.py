@@ -6,12 +6,12 @@ import io
 
 import polars as pl
 import pytest
-
 from conftest import REAL
+from trade_files import BILATERAL, api_body, csv_text, record
+
 from ingest.errors import ParseError
 from ingest.registry import parse_file
 from ingest.trade import TRADE_SCHEMA
-from trade_files import BILATERAL, api_body, csv_text, record
 
 TRADE = REAL / "trade"
 EXPORTERS = TRADE / "Trade_Map_-_List_of_exporters_for_the_selected_product_(All_products).txt"

@@ -4,12 +4,12 @@ a file read in chunks is validated chunk by chunk and rolled back whole."""
 
 
 import pytest
-
 from conftest import REAL, digest
 from conftest import query as q
+from trade_files import BILATERAL, api_body, csv_text, record
+
 from ingest.errors import ParseError
 from ingest.sources.un_comtrade import parser as comtrade
-from trade_files import BILATERAL, api_body, csv_text, record
 from tungsten_cli.daily import run_daily
 from warehouse.refresh import ingest_file
 
@@ -30,9 +30,9 @@ def test_top_hs2611_exporters_2022_from_the_snapshot(serving_con):
 
 
 def test_cli_sql_answers_top_exporters(built_warehouse, monkeypatch):
+    from conftest import warehouse_env
     from typer.testing import CliRunner
 
-    from conftest import warehouse_env
     from tungsten_cli.app import app
 
     for k, v in warehouse_env(built_warehouse).items():

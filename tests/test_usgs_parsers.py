@@ -2,8 +2,8 @@
 
 import polars as pl
 import pytest
-
 from conftest import USGS
+
 from ingest.errors import ParseError
 from ingest.registry import parse_file
 

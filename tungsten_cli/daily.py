@@ -40,7 +40,21 @@ def run_daily(paths: Paths, *, force: bool = False, executor: str = "in_process"
         summary.duration_s += time.perf_counter() - t0
         return summary
     started = dt.datetime.now(dt.UTC)
+    previous_home = os.environ.get("DAGSTER_HOME")
     os.environ["DAGSTER_HOME"] = str(dagster_home(paths))
+    try:
+        _execute(paths, summary, started, force, executor)
+    finally:
+        if previous_home is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = previous_home
+    summary.duration_s += time.perf_counter() - t0
+    return summary
+
+
+def _execute(paths: Paths, summary: RefreshSummary, started: dt.datetime, force: bool, executor: str) -> None:
+    """Execute the job into the instance DAGSTER_HOME names, and read back what it did."""
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     from dagster import DagsterInstance, execute_job
     from dagster._core.definitions.reconstruct import ReconstructableRepository
@@ -71,8 +85,6 @@ def run_daily(paths: Paths, *, force: bool = False, executor: str = "in_process"
             messages.append(_failure_text(err) if err else f"step {e.step_key} failed")
     _read_back(paths, summary, started)
     summary.errors += messages
-    summary.duration_s += time.perf_counter() - t0
-    return summary
 
 
 def _failure_text(err) -> str:
