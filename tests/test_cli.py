@@ -1,6 +1,7 @@
 """The tungsten command line as a user runs it (in-process through Typer's runner)."""
 
 import json
+import subprocess
 
 from typer.testing import CliRunner
 
@@ -62,7 +63,6 @@ def test_ingest_icmm_real_workbook(warehouse):
 def _tungsten(*args: str) -> "subprocess.CompletedProcess[str]":
     """The console script's entry point in a fresh process, as `tungsten ...` runs it."""
     import os
-    import subprocess
     import sys
 
     return subprocess.run([sys.executable, "-c", "from tungsten_cli.app import main; main()", *args],
