@@ -56,7 +56,8 @@ def main() -> None:
             multi.append(timed([str(dagster), "job", "execute", "-m", "dagster_project.definitions", "-j", "daily_refresh"], env))
     f, c, n, m = (statistics.median(x) for x in (floor, cold, noop, multi))
     result = {
-        "floor_s": round(f, 2), "cold_refresh_s": round(c, 2), "noop_refresh_s": round(n, 2), "cold_dagster_job_execute_multiprocess_s": round(m, 2),
+        "floor_s": round(f, 2), "cold_refresh_s": round(c, 2), "noop_refresh_s": round(n, 2),
+        "cold_dagster_job_execute_multiprocess_s": round(m, 2),
         "cold_over_floor": round(c / f, 2), "noop_over_floor": round(n / f, 2),
         "targets": {"cold_over_floor": 3.0, "noop_over_floor": 1.5},
         "runs": args.runs, "cpus": os.cpu_count(),
