@@ -93,12 +93,3 @@ def raw_table(family: str, dataset: str) -> str:
     if family == "curated" and dataset in curated_schemas():
         return dataset
     raise KeyError(f"no raw table for family {family!r}, dataset {dataset!r}")
-
-
-def family_of(table: str) -> str:
-    for family, name in FAMILY_TABLES.items():
-        if name == table:
-            return family
-    if table in curated_schemas():
-        return "curated"
-    raise KeyError(f"unknown raw table {table!r}")

@@ -10,8 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.errors import ParseError
-from ingest.families import raw_table
-from ingest.sources import Source, resolve_command_name
+from ingest.sources import resolve_command_name
 from ingest.tidy import ParsedFile
 
 
@@ -36,6 +35,3 @@ def parse_file(name: str, path: str | Path, *, vintage: str | None = None, data:
                          f"not declared in its source.yml")
     return parsed
 
-
-def raw_table_of(source: Source, dataset: str) -> str:
-    return raw_table(source.family, dataset)

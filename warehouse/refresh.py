@@ -162,8 +162,8 @@ def _load_curated(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source, 
         if not path.exists():
             errors.append(f"{path}: curated file missing")
             continue
-        first_table = raw_table(source.family, _first_dataset(inp.cli_name))
-        if held_by_user_file(con, first_table):
+        # the curated inputs are named for their main table (claims -> raw.claims, projects -> raw.projects)
+        if held_by_user_file(con, raw_table(source.family, inp.cli_name)):
             continue  # a file given to `tungsten ingest` holds these tables
         try:
             results += load_one_file(paths, con, inp.cli_name, path, progress, origin="curated")
@@ -171,11 +171,6 @@ def _load_curated(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source, 
             results += getattr(exc, "results", [])
             errors.append(str(exc))
     return results, errors
-
-
-def _first_dataset(input_name: str) -> str:
-    """The main table of a curated input: claims -> claims, projects -> projects."""
-    return input_name
 
 
 SMALL_FILE_BYTES = 64 << 20  # read whole into memory below this; larger files are streamed by their parser

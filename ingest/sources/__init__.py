@@ -14,7 +14,7 @@ import datetime as dt
 import importlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -71,7 +71,6 @@ class Source:
     max_edition_lag_years: int | None = None
     max_age_days: int | None = None
     snapshot_inputs: tuple[str, ...] = ()
-    settings: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def package(self) -> str:
@@ -141,11 +140,6 @@ class Source:
             "is_public": self.is_public,
         }
 
-    @property
-    def cli_names(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys([self.id, *(i.cli_name for i in self.inputs)]))
-
-
 @cache
 def _read_csv(path: Path) -> tuple[dict[str, str], ...]:
     with open(path, newline="", encoding="utf-8") as fh:
@@ -196,7 +190,6 @@ def _definition(path: Path) -> Source:
         production_dataset=doc.get("production_dataset"), production_rank=doc.get("production_rank"),
         max_edition_lag_years=fresh.get("max_edition_lag_years"),
         max_age_days=fresh.get("max_age_days"), snapshot_inputs=tuple(snap.get("inputs") or ()),
-        settings=doc.get("settings") or {},
     )
 
 
@@ -269,10 +262,6 @@ def meta_rows() -> list[dict]:
                      "world_total": None, "production_dataset": None, "production_rank": None,
                      "edition_pattern": None})
     return rows
-
-
-def known_source_ids() -> set[str]:
-    return {r["source_id"] for r in meta_rows()}
 
 
 def unit_code_for(source: Source, unit_published: str) -> str | None:
