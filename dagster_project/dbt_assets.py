@@ -1,23 +1,38 @@
-"""The dbt models as Dagster assets (from the manifest), grouped by their layer, with dbt's
-tests as asset checks. The step builds only when something the marts depend on changed
-(or the run is forced); otherwise it materializes nothing and publishing is skipped."""
+"""The dbt models as Dagster assets (from the manifest), grouped by their layer, each with
+one blocking `dbt_tests` check: the outcome of all dbt tests on that model, every test's
+status in its metadata. (One check per test, dagster-dbt's default, stored 119 check results
+and as many planned events per run in Dagster's event log, about 3 s of a cold run.) The
+step builds only when something the marts depend on changed (or the run is forced);
+otherwise it materializes nothing and publishing is skipped.
+
+dbt runs in the step's own process with the manifest already parsed (warehouse.dbt_build),
+not as a `dbt` subprocess: a subprocess starts Python, imports dbt and parses the project
+again, about 5 s of a 9 s step. Its events are turned into Dagster's by dagster-dbt's own
+event class, as they arrive."""
 
 
-import os
-import sys
-from collections.abc import Mapping
+import json
+import queue
+import threading
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, Failure
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster import (AssetCheckKey, AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, AssetKey, Failure,
+                     MetadataValue, multi_asset)
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, build_dbt_asset_specs
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
-from dagster_project.manifest import ensure_manifest
-from warehouse.dbt_build import dbt_env
-from warehouse.paths import DBT_PROJECT_DIR, current
+from dagster_project.manifest import MANIFEST_DIR, ensure_manifest
+from warehouse.paths import current
 
 FORCE_TAG = "tungsten/force"
 LAYERS = ("staging", "intermediate", "marts")
+RESULT_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"}
+TESTS_CHECK = "dbt_tests"
+MANIFEST = ensure_manifest()
+MANIFEST_JSON = json.loads(MANIFEST.read_text())
 
 
 class LayerGroups(DagsterDbtTranslator):
@@ -29,14 +44,37 @@ class LayerGroups(DagsterDbtTranslator):
         return layer if layer in LAYERS else "dbt"
 
 
-def dbt_resource() -> DbtCliResource:
-    exe = Path(sys.executable).with_name("dbt")
-    return DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
-                          dbt_executable=str(exe) if exe.exists() else "dbt")
+TRANSLATOR = LayerGroups(settings=DagsterDbtTranslatorSettings(enable_asset_checks=False))
+SPECS = build_dbt_asset_specs(manifest=MANIFEST_JSON, dagster_dbt_translator=TRANSLATOR)
 
 
-@dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=LayerGroups())
-def tungsten_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
+def tests_by_model(manifest: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The unique ids of the dbt tests on each model (a test's attached node)."""
+    tests: dict[str, list[str]] = defaultdict(list)
+    for unique_id, node in manifest["nodes"].items():
+        if node["resource_type"] == "test" and node.get("attached_node"):
+            tests[node["attached_node"]].append(unique_id)
+    return dict(tests)
+
+
+TESTS = tests_by_model(MANIFEST_JSON)
+
+
+def model_key(unique_id: str) -> AssetKey:
+    return TRANSLATOR.get_asset_spec(MANIFEST_JSON, unique_id, None).key
+
+
+CHECK_SPECS = [AssetCheckSpec(TESTS_CHECK, asset=model_key(model), blocking=True,
+                              description=f"the {len(tests)} dbt tests on this model (dbt build fails, and nothing is "
+                                          "published, if one fails)")
+               for model, tests in sorted(TESTS.items())]
+
+
+# can_subset: the step may end without outputs (marts up to date). A subset chosen in the UI
+# still builds the whole project (the marts are one consistent build); only the selected
+# assets and checks are reported.
+@multi_asset(name="tungsten_dbt", specs=SPECS, check_specs=CHECK_SPECS, can_subset=True)
+def tungsten_dbt(context: AssetExecutionContext):
     """dbt build on the build file: staging, intermediate and marts, with their tests."""
     from warehouse.refresh import marts_up_to_date, record_failed_build, writer_lock
 
@@ -45,23 +83,81 @@ def tungsten_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
     if not forced and marts_up_to_date(paths):
         context.log.info("marts up to date: nothing the marts depend on changed since the last publish")
         return
-    os.environ.update(dbt_env(paths))
     with writer_lock(paths, context.log.info):
-        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-        yield from invocation.stream()
-        if not invocation.is_successful():
-            failures = _failed_nodes(invocation)
+        outcome: dict[str, Any] = {}
+        yield from _build_events(context, paths, outcome)
+        result = outcome.get("result")
+        if result is None or not result.success:
+            from warehouse.dbt_build import failed_nodes
+
+            failures = failed_nodes(result) if result is not None else [f"dbt error: {outcome.get('error')}"]
             message = "dbt build failed, the serving file was not replaced" + (":\n  - " + "\n  - ".join(failures)
                                                                                 if failures else "")
             record_failed_build(paths, message)
             raise Failure(description=message)
 
 
-def _failed_nodes(invocation) -> list[str]:
-    """The models and tests that failed, from dbt's run_results.json: 'name: status message'."""
-    try:
-        results = invocation.get_artifact("run_results.json").get("results", [])
-    except Exception:  # no artifact when dbt failed before running anything
-        return []
-    return [f"{r['unique_id'].split('.')[2]}: {r.get('status')} {(r.get('message') or '').strip()}".strip()
-            for r in results if r.get("status") in ("error", "fail", "runtime error")]
+def _build_events(context: AssetExecutionContext, paths, outcome: dict) -> Iterator:
+    """Run dbt build in a worker thread and yield the Dagster events of its results while it
+    runs (so the UI shows each model as it finishes); dbt's result lands in outcome."""
+    from warehouse.dbt_build import parsed_manifest, run_build
+
+    events: queue.Queue = queue.Queue()
+    results: dict[str, dict] = {}
+    done = object()
+
+    def on_event(raw: dict) -> None:
+        if raw.get("info", {}).get("name") in RESULT_EVENTS:
+            events.put(raw)
+
+    def work() -> None:
+        try:
+            outcome["result"] = run_build(paths, parsed_manifest(MANIFEST_DIR), on_event)
+        except BaseException as exc:  # reported as the step's Failure, never lost in the thread
+            outcome["error"] = f"{type(exc).__name__}: {exc}"
+        finally:
+            events.put(done)
+
+    worker = threading.Thread(target=work, name="dbt-build", daemon=True)
+    worker.start()
+    while (raw := events.get()) is not done:
+        node = raw["data"].get("node_info", {})
+        if raw["info"]["name"] == "LogTestResult":
+            test = MANIFEST_JSON["nodes"].get(node.get("unique_id"), {})
+            model = test.get("attached_node")
+            results[node.get("unique_id")] = raw["data"]
+            if model in TESTS and all(t in results for t in TESTS[model]) and selected_check(context, model):
+                yield tests_check(model, results)
+            continue
+        if node.get("unique_id") in MANIFEST_JSON["nodes"] and model_key(node["unique_id"]) in context.selected_asset_keys:
+            message = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
+            yield from message.to_default_asset_events(manifest=MANIFEST_JSON, dagster_dbt_translator=TRANSLATOR,
+                                                       context=context, target_path=paths.dbt_target)
+    worker.join()
+    for model in sorted(TESTS):  # tests dbt never ran (an upstream model failed): the check fails
+        if not all(t in results for t in TESTS[model]) and any(t in results for t in TESTS[model]) \
+                and selected_check(context, model):
+            yield tests_check(model, results)
+
+
+def selected_check(context: AssetExecutionContext, model: str) -> bool:
+    return AssetCheckKey(model_key(model), TESTS_CHECK) in context.selected_asset_check_keys
+
+
+def tests_check(model: str, results: Mapping[str, dict]) -> AssetCheckResult:
+    """The `dbt_tests` result of one model: passed when every test on it passed; a test that
+    only warns makes it a failed WARN check, a failing, erroring or unrun test an ERROR."""
+    rows = []
+    for test in sorted(TESTS[model]):
+        data = results.get(test, {})
+        status = (data.get("status") or data.get("node_info", {}).get("node_status") or "not run").lower()
+        rows.append((MANIFEST_JSON["nodes"][test]["name"], status, data.get("num_failures")))
+    statuses = {status for _, status, _ in rows}
+    passed = statuses == {"pass"}
+    severity = AssetCheckSeverity.WARN if statuses <= {"pass", "warn"} else AssetCheckSeverity.ERROR
+    table = "| test | status | failing rows |\n|---|---|---|\n" + "\n".join(
+        f"| {name} | {status} | {'' if failures is None else failures} |" for name, status, failures in rows)
+    return AssetCheckResult(asset_key=model_key(model), check_name=TESTS_CHECK, passed=passed, severity=severity,
+                            metadata={"tests": len(rows), "passed": sum(s == "pass" for _, s, _ in rows),
+                                      "failed": [name for name, s, _ in rows if s != "pass"],
+                                      "results": MetadataValue.md(table)})

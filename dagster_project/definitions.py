@@ -4,7 +4,7 @@ grouped by layer, the serving file, and the 06:00 UTC schedule."""
 
 from dagster import Definitions
 
-from dagster_project.dbt_assets import dbt_resource, tungsten_dbt
+from dagster_project.dbt_assets import tungsten_dbt
 from dagster_project.jobs import daily_refresh, daily_schedule
 from dagster_project.raw_assets import load_sources
 from dagster_project.serving import serving_file
@@ -13,5 +13,4 @@ defs = Definitions(
     assets=[load_sources, tungsten_dbt, serving_file],
     jobs=[daily_refresh],
     schedules=[daily_schedule],
-    resources={"dbt": dbt_resource()},
 )

@@ -91,10 +91,14 @@ def test_daily_job_runs_in_process(built_run, monkeypatch):
     for key, (passed, meta) in gx.items():
         assert passed and meta["expectations_evaluated"].value > 0, (key, meta)
     assert {key for key, name, _, _ in evaluations if name == "freshness"} == {source_key(sid) for sid in all_sources()}
-    # every other check (dbt's tests as asset checks) passed; freshness warns by the calendar, not the data
+    # every other check (dbt's tests, one check per model) passed; freshness warns by the calendar, not the data
     others = [(key, name) for key, name, passed, _ in evaluations if name != "freshness" and not passed]
     assert others == []
-    assert len(evaluations) > len(gx) + len(all_sources())  # dbt's tests are reported too
+    from dagster_project.dbt_assets import TESTS, model_key
+
+    dbt_checks = {key: meta for key, name, _, meta in evaluations if name == "dbt_tests"}
+    assert set(dbt_checks) == {model_key(model) for model in TESTS}  # each model with tests reports them
+    assert sum(meta["tests"].value for meta in dbt_checks.values()) == sum(len(t) for t in TESTS.values())
 
 
 def _execute_daily_job(executor: str):
@@ -193,3 +197,30 @@ def test_refused_snapshot_file_fails_the_run_and_keeps_the_serving_file(warehous
     assert meta["expectations_failed"].value > 0 and meta["expectations_evaluated"].value > 0
     assert "expect_column_values_to_be_between" in meta["failures"].value
     assert entry["path"] in meta["failures"].value
+
+
+def test_failing_dbt_test_fails_its_check_and_keeps_the_serving_file(warehouse, monkeypatch):
+    """A negative reserves figure in the build file (it passed no gate: written behind the loader's
+    back) makes dbt's range test on marts.reserves fail: the model's `dbt_tests` check fails naming
+    the test, the run fails with it in the summary, and the serving file keeps its bytes."""
+    import duckdb
+
+    from tungsten_cli.daily import run_daily
+
+    con = duckdb.connect(str(warehouse.build))
+    con.execute("""UPDATE raw.figures SET value = -1, value_t_w = -1 WHERE source_id = 'usgs_mcs' AND metric = 'reserves'
+                   AND country_iso3 = 'CHN'""")
+    con.close()
+    before = digest(warehouse.serving)
+    summary = run_daily(warehouse, force=True)
+    assert summary.errors and not summary.published
+    assert any("in_range_reserves_reserves_t_w" in e for e in summary.errors), summary.errors
+    assert digest(warehouse.serving) == before
+    with instance_of(warehouse, monkeypatch) as instance:
+        assert not instance.get_run_by_id(summary.run_id).is_success
+        evaluations = check_evaluations(instance, summary.run_id)
+        assert AssetKey(["serving_file"]) not in materialized(instance, summary.run_id)
+    dbt_checks = {key: (passed, meta) for key, name, passed, meta in evaluations if name == "dbt_tests"}
+    passed, meta = dbt_checks[AssetKey(["marts", "reserves"])]
+    assert passed is False and any(t.startswith("in_range_reserves_reserves_t_w") for t in meta["failed"].value)
+    assert all(ok for key, (ok, _) in dbt_checks.items() if key != AssetKey(["marts", "reserves"]))
