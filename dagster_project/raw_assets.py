@@ -103,28 +103,41 @@ def _gx_check(source_id: str, results) -> AssetCheckResult:
 @multi_asset(name="load_sources", specs=_specs(), check_specs=_check_specs(), can_subset=True,
              description="Load each source's changed files through the write-audit-publish gate, and the reference tables.")
 def load_sources(context: AssetExecutionContext):
-    from warehouse.refresh import connect_build, load_source, write_reference, writer_lock
-    from warehouse.status import freshness, open_read_only, source_states
+    from warehouse.refresh import connect_build, writer_lock
 
     paths = current().ensure()
+    errors: list[str] = []
+    materialized: set[AssetKey] = set()
+    # one writer lock and one connection for the whole step (opening the build file and
+    # checking its schema per source cost about 50 ms each)
+    with writer_lock(paths, context.log.info):
+        con = connect_build(paths)
+        try:
+            yield from _load_all(context, paths, con, errors, materialized)
+            yield from _report_tables(context, con, materialized)
+        finally:
+            con.close()
+    if errors:
+        raise Failure(description="Refused (nothing of these files was loaded; the serving file is unchanged):\n\n"
+                      + "\n\n".join(errors))
+
+
+def _load_all(context: AssetExecutionContext, paths, con, errors: list[str], materialized: set[AssetKey]):
+    """The reference tables, then each selected source's changed files, with their events."""
+    from warehouse import reference_tables
+    from warehouse.refresh import load_source
+
     selected = context.selected_asset_keys
     if any(k in selected for k in REFERENCE_KEYS):
-        write_reference(paths)
+        reference_tables.write(con)
         for key in REFERENCE_KEYS:
             if key in selected:
                 yield MaterializeResult(asset_key=key)
-    errors: list[str] = []
-    materialized: set[AssetKey] = set()
     for src in all_sources().values():
         key = source_key(src.id)
         if key not in selected:
             continue
-        with writer_lock(paths, context.log.info):
-            con = connect_build(paths)
-            try:
-                results, errs = load_source(paths, con, src, context.log.info)
-            finally:
-                con.close()
+        results, errs = load_source(paths, con, src, context.log.info)
         errors += errs
         loaded = [r for r in results if r.status == "passed"]
         if loaded:
@@ -143,6 +156,13 @@ def load_sources(context: AssetExecutionContext):
             context.log.info(f"{src.id}: nothing new (every file unchanged since it was validated)")
             yield AssetObservation(asset_key=key, metadata={"status": "skipped: unchanged",
                                                             "files_unchanged": len(results)})
+
+
+def _report_tables(context: AssetExecutionContext, con, materialized: set[AssetKey]):
+    """Every raw table (with whether it changed), the source-files table, the freshness checks."""
+    from warehouse.status import freshness, source_states
+
+    selected = context.selected_asset_keys
     # Each raw table is reported every run, with whether it changed: dbt's step depends on all of
     # them, and Dagster would skip it if any were left out. dbt then decides from fingerprints.
     for table, sources in _family_tables().items():
@@ -151,12 +171,7 @@ def load_sources(context: AssetExecutionContext):
             yield MaterializeResult(asset_key=table_key(table), metadata={"changed_in_this_run": changed})
     if materialized and SOURCE_FILES_KEY in selected:
         yield MaterializeResult(asset_key=SOURCE_FILES_KEY)
-    con = open_read_only(paths.build)
-    try:
-        states = {s.source.id: s for s in source_states(con)}
-    finally:
-        if con is not None:
-            con.close()
+    states = {s.source.id: s for s in source_states(con)}
     for src in all_sources().values():
         if source_key(src.id) not in selected:
             continue
@@ -166,6 +181,3 @@ def load_sources(context: AssetExecutionContext):
                                severity=AssetCheckSeverity.WARN,
                                metadata={"reason": f.reason, "latest_edition": state.latest_edition or "",
                                          "last_validation": f"{state.last_status or '-'} at {state.last_loaded_at}"})
-    if errors:
-        raise Failure(description="Refused (nothing of these files was loaded; the serving file is unchanged):\n\n"
-                      + "\n\n".join(errors))

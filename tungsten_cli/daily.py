@@ -56,8 +56,9 @@ def run_daily(paths: Paths, *, force: bool = False, executor: str = "in_process"
 def _execute(paths: Paths, summary: RefreshSummary, started: dt.datetime, force: bool, executor: str) -> None:
     """Execute the job into the instance DAGSTER_HOME names, and read back what it did."""
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    from dagster import DagsterInstance, execute_job
+    from dagster import DagsterInstance
     from dagster._core.definitions.reconstruct import ReconstructableRepository
+    from dagster._core.execution.api import execute_job
 
     from dagster_project.dbt_assets import FORCE_TAG
     from dagster_project.jobs import DAILY_JOB
@@ -76,8 +77,10 @@ def _execute(paths: Paths, summary: RefreshSummary, started: dt.datetime, force:
         summary.run_id = result.run_id
         dbt_steps = {e.step_key for e in result.all_events if e.step_key and "tungsten_dbt" in e.step_key}
         summary.dbt_models = sum(1 for e in result.all_events if e.is_step_materialization and e.step_key in dbt_steps)
-        summary.dbt_tests = sum(1 for e in result.all_events
-                                if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.step_key in dbt_steps)
+        # each model's dbt_tests check counts the tests on it that passed
+        summary.dbt_tests = sum(int(e.event_specific_data.metadata["passed"].value) for e in result.all_events
+                                if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.step_key in dbt_steps
+                                and "passed" in e.event_specific_data.metadata)
         failed_steps = [e for e in result.all_events if e.is_step_failure]
         messages = []
         for e in failed_steps:

@@ -245,16 +245,6 @@ def marts_up_to_date(paths: Paths) -> bool:
     return served_fingerprints(paths.serving) == marts_fingerprints(paths)
 
 
-def write_reference(paths: Paths) -> None:
-    """ref.* and meta.sources, rewritten from the reference CSVs and the source folders."""
-    with writer_lock(paths):
-        con = connect_build(paths)
-        try:
-            reference_tables.write(con)
-        finally:
-            con.close()
-
-
 def publish_build(paths: Paths) -> dict[str, int]:
     """Publish the build file as the serving file and record the build with what it was built from."""
     fps = marts_fingerprints(paths)
