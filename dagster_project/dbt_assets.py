@@ -38,7 +38,7 @@ from warehouse.paths import current
 
 FORCE_TAG = "tungsten/force"
 LAYERS = ("staging", "intermediate", "marts")
-RESULT_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"}
+RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"})
 TESTS_CHECK = "dbt_tests"
 MANIFEST = ensure_manifest()
 MANIFEST_JSON = json.loads(MANIFEST.read_text())
@@ -115,13 +115,9 @@ def _build_events(context: AssetExecutionContext, paths, outcome: dict) -> Itera
     results: dict[str, dict] = {}
     done = object()
 
-    def on_event(raw: dict) -> None:
-        if raw.get("info", {}).get("name") in RESULT_EVENTS:
-            events.put(raw)
-
     def work() -> None:
         try:
-            outcome["result"] = run_build(paths, parsed_manifest(MANIFEST_DIR), on_event)
+            outcome["result"] = run_build(paths, parsed_manifest(MANIFEST_DIR), events.put, RESULT_EVENTS)
         except BaseException as exc:  # reported as the step's Failure, never lost in the thread
             outcome["error"] = f"{type(exc).__name__}: {exc}"
         finally:

@@ -12,7 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="The open warehouse for tungsten market intelligence.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="The open warehouse for tungsten market intelligence.")
 snapshot_app = typer.Typer(no_args_is_help=True, help="The embedded snapshot of real publisher figures.")
 app.add_typer(snapshot_app, name="snapshot")
 # Pipes and files get wide tables rather than rich's 80-column default.
@@ -85,6 +86,8 @@ def _print_outcome(summary) -> None:
 
 def _finish(summary) -> None:
     _print_summary(summary)
+    for w in summary.warnings:
+        err.print("warning: " + w, markup=False, highlight=False)
     if summary.errors:
         for e in summary.errors:
             err.print("error: " + e, markup=False, highlight=False)
@@ -362,7 +365,28 @@ def main() -> None:
         app()
     except SystemExit as exc:
         exit_now(exc.code)
+    except Exception as exc:  # a defect or an unforeseen environment: one line, the traceback in a file
+        exit_now(_report_crash(exc))
     exit_now(0)
+
+
+def _report_crash(exc: Exception) -> int:
+    """Say what failed in one line and where its traceback was written; exit status 2."""
+    import datetime as dt
+    import traceback
+
+    where = "(no log written)"
+    try:
+        from warehouse.paths import current
+
+        log = current().home / "logs" / f"crash-{dt.datetime.now():%Y%m%dT%H%M%S}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text("".join(traceback.format_exception(exc)))
+        where = f"(traceback in {log})"
+    except Exception:
+        pass
+    err.print(f"error: {type(exc).__name__}: {exc} {where}", markup=False, highlight=False)
+    return 2
 
 
 if __name__ == "__main__":

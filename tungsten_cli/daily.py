@@ -56,9 +56,12 @@ def run_daily(paths: Paths, *, force: bool = False, executor: str = "in_process"
 def _execute(paths: Paths, summary: RefreshSummary, started: dt.datetime, force: bool, executor: str) -> None:
     """Execute the job into the instance DAGSTER_HOME names, and read back what it did."""
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    from dagster import DagsterInstance
+    from tungsten_cli import instance_sqlite
+
+    instance_sqlite.ensure_usable(Path(os.environ["DAGSTER_HOME"]), summary.warnings.append)
+    instance_sqlite.unsynced_commits_for(Path(os.environ["DAGSTER_HOME"]))
+    from dagster import DagsterInstance, execute_job
     from dagster._core.definitions.reconstruct import ReconstructableRepository
-    from dagster._core.execution.api import execute_job
 
     from dagster_project.dbt_assets import FORCE_TAG
     from dagster_project.jobs import DAILY_JOB
@@ -66,7 +69,7 @@ def _execute(paths: Paths, summary: RefreshSummary, started: dt.datetime, force:
     repo = ReconstructableRepository.for_module("dagster_project.definitions", "defs", working_directory=str(PROJECT_ROOT))
     job = repo.get_reconstructable_job(DAILY_JOB)
     run_config = {"execution": {"config": {executor: {}}},
-                  "loggers": {"console": {"config": {"log_level": os.environ.get("TUNGSTEN_DAGSTER_LOG_LEVEL", "ERROR")}}}}
+                  "loggers": {"console": {"config": {"log_level": os.environ.get("TUNGSTEN_DAGSTER_LOG_LEVEL", "CRITICAL")}}}}
     log = paths.home / "logs" / f"daily-{started:%Y%m%dT%H%M%S}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     # Dagster and dbt write their own progress to stdout; the CLI prints a summary instead and

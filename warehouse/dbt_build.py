@@ -54,20 +54,25 @@ def parsed_manifest(target: Path):
     return manifest
 
 
-def run_build(paths: Paths, manifest, on_event: Callable[[dict], None]):
+def run_build(paths: Paths, manifest, on_event: Callable[[dict], None], events: frozenset[str]):
     """`dbt build` in this process on the build file, with the pre-parsed manifest. Each of
-    dbt's structured events goes to on_event as the dict of dbt's JSON log line (what
-    dagster-dbt reads from a dbt subprocess). Returns dbt's dbtRunnerResult. DuckDB's handle
-    on the build file is released afterwards, so the file can be copied and reopened."""
+    dbt's structured events named in `events` goes to on_event as the dict of dbt's JSON log
+    line (what dagster-dbt reads from a dbt subprocess); the others (thousands of debug
+    events) are not converted. Returns dbt's dbtRunnerResult. DuckDB's handle on the build
+    file is released afterwards, so the file can be copied and reopened."""
     os.environ.update(dbt_env(paths))
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import msg_to_dict
 
-    runner = dbtRunner(manifest=manifest, callbacks=[lambda msg: on_event(msg_to_dict(msg))])
+    def callback(msg) -> None:
+        if msg.info.name in events:
+            on_event(msg_to_dict(msg))
+
+    runner = dbtRunner(manifest=manifest, callbacks=[callback])
     try:
         return runner.invoke(["build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
                               "--target-path", str(paths.dbt_target), "--log-path", str(paths.home / "dbt_logs"),
-                              "--quiet"])
+                              "--quiet", "--log-level-file", "info"])
     finally:
         release_build_file()
 
@@ -101,7 +106,7 @@ def parse(paths: Paths, target_path: Path | None = None) -> Path:
     from dbt.cli.main import dbtRunner
 
     res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-                              "--target-path", str(target), "--quiet"])
+                              "--target-path", str(target), "--quiet", "--log-level-file", "info"])
     if not res.success:
         raise RuntimeError(f"dbt parse failed: {res.exception}")
     return target / "manifest.json"

@@ -62,6 +62,7 @@ class RefreshSummary:
     table_rows: dict[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the run went on; said after the summary
     deferred: bool = False  # loaded, build and publish left to the next refresh
     run_id: str | None = None  # the Dagster run of the daily job, when one ran
 
