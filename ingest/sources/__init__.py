@@ -14,7 +14,7 @@ import datetime as dt
 import importlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -71,6 +71,8 @@ class Source:
     max_edition_lag_years: int | None = None
     max_age_days: int | None = None
     snapshot_inputs: tuple[str, ...] = ()
+    # extra GX rules for this source's loads, by raw table, in the form of warehouse/gx_suites/*.yml
+    checks: dict = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def package(self) -> str:
@@ -190,7 +192,17 @@ def _definition(path: Path) -> Source:
         production_dataset=doc.get("production_dataset"), production_rank=doc.get("production_rank"),
         max_edition_lag_years=fresh.get("max_edition_lag_years"),
         max_age_days=fresh.get("max_age_days"), snapshot_inputs=tuple(snap.get("inputs") or ()),
+        checks=_checks(path, doc.get("checks")),
     )
+
+
+def _checks(path: Path, checks) -> dict:
+    """source.yml's `checks`: {raw table: [rule, ...]} (the rules are read by warehouse/gx_suite.py)."""
+    if checks is None:
+        return {}
+    if not isinstance(checks, dict) or not all(isinstance(v, list) for v in checks.values()):
+        raise SourceDefinitionError(f"{path}: checks must map a raw table to a list of rules")
+    return {str(k): tuple(v) for k, v in checks.items()}
 
 
 @cache

@@ -18,6 +18,17 @@ class ReadContext:
     file: str
     sha256: str
     vintage_override: str | None = None
+    edition_seen: str | None = None  # the edition of the rows read so far (row_edition)
+
+    def row_edition(self, published: str | None, line: int, field: str) -> str:
+        """A row's edition (as vintage() finds it), which must be that of every earlier row:
+        a file mixing editions (two releases pasted together) is refused at the first row that differs."""
+        vintage = self.vintage(published, line, field)
+        if self.edition_seen and vintage != self.edition_seen:
+            raise ParseError(self.file, f"edition {vintage} differs from {self.edition_seen} on earlier lines", line=line,
+                             field=field)
+        self.edition_seen = vintage
+        return vintage
 
     def vintage(self, published: str | None, line: int, field: str) -> str:
         """The edition code: the option, else the file's own column, else the file name."""

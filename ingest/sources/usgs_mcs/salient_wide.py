@@ -39,17 +39,13 @@ def parse(header: list[str], records, ctx: ReadContext):
         if needed not in idx:
             raise ParseError(ctx.file, f"no {needed[1:]!r} column in the header", line=1)
     out = FigureRows(ctx.source.id, DATASET, ctx.file, ctx.sha256)
-    vintage_seen = None
     for line, fields in records:
         if is_blank(fields):
             continue
         fields = fit_row(fields, header, ctx.file, line)
         if normalize_key(fields[idx["_commodity"]]) != "tungsten":
             continue
-        vintage = ctx.vintage(fields[idx["_vintage"]], line, header[idx["_vintage"]])
-        if vintage_seen and vintage != vintage_seen:
-            raise ParseError(ctx.file, f"edition {vintage} differs from {vintage_seen} on earlier lines", line=line)
-        vintage_seen = vintage
+        vintage = ctx.row_edition(fields[idx["_vintage"]], line, header[idx["_vintage"]])
         year_text = fields[idx["_year"]].strip()
         if not year_text.isdigit():
             raise ParseError(ctx.file, f"year {year_text!r} is not a year", line=line, field=header[idx["_year"]])
@@ -62,6 +58,6 @@ def parse(header: list[str], records, ctx: ReadContext):
             out.add(vintage=vintage, country="United States", year=int(year_text), metric=spec["metric"], parsed=parsed,
                     value_published=fields[i], unit_published=UNIT_PUBLISHED[spec["unit_code"]],
                     unit_code=spec["unit_code"], note=None, line=line, column=name)
-    if vintage_seen is None:
+    if ctx.edition_seen is None:
         raise ParseError(ctx.file, "no tungsten rows in the file")
-    return {DATASET: out.frame()}, vintage_seen
+    return {DATASET: out.frame()}, ctx.edition_seen

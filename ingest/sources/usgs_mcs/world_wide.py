@@ -73,7 +73,6 @@ def parse(header: list[str], records, ctx: ReadContext):
     values = [c for c in columns if c.role == "value"]
     notes = {c.measure: c for c in columns if c.role == "note"}
     out = FigureRows(ctx.source.id, DATASET, ctx.file, ctx.sha256)
-    vintage_seen: str | None = None
     for line, fields in records:
         if is_blank(fields):
             continue
@@ -85,10 +84,7 @@ def parse(header: list[str], records, ctx: ReadContext):
         commodity = get("commodity")
         if commodity is not None and normalize_key(commodity) != "tungsten":
             continue
-        vintage = ctx.vintage(get("vintage"), line, by_role["vintage"].name if "vintage" in by_role else "Source")
-        if vintage_seen and vintage != vintage_seen:
-            raise ParseError(ctx.file, f"edition {vintage} differs from {vintage_seen} on earlier lines", line=line)
-        vintage_seen = vintage
+        vintage = ctx.row_edition(get("vintage"), line, by_role["vintage"].name if "vintage" in by_role else "Source")
         country = fields[by_role["country"].index].strip()
         if not country:
             raise ParseError(ctx.file, "empty country name", line=line, field=by_role["country"].name)
@@ -122,6 +118,6 @@ def parse(header: list[str], records, ctx: ReadContext):
             out.add(vintage=vintage, country=country, year=year, metric=metric, parsed=parsed, value_published=cell,
                     unit_published=unit_published, unit_code=unit_code, note=note, line=line, column=col.name,
                     is_estimate=col.is_estimate or (col.measure == "production" and year in also_estimated))
-    if vintage_seen is None:
+    if ctx.edition_seen is None:
         raise ParseError(ctx.file, "no tungsten rows in the file")
-    return {DATASET: out.frame()}, vintage_seen
+    return {DATASET: out.frame()}, ctx.edition_seen

@@ -1,0 +1,152 @@
+"""Audit columns: cross-row and cross-table rules computed on a load's frame, so that the GX
+suite (warehouse/gx_suites/) can assert them like any other column and the report shows them
+with example rows. A suite names its audit by one of the keys of AUDITS.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import cache
+
+import polars as pl
+
+from ingest.reference import table
+from ingest.sources import meta_rows
+from ingest.trade import KG_UNIT_CODE, TRADE_KEY, hs_codes
+
+MIN_LOT_KG = 1000.0  # unit values of smaller lots are too noisy to judge
+TRADE_NUMBERS = ["value_usd", "cif_usd", "fob_usd", "net_weight_kg", "gross_weight_kg", "qty"]
+RECONCILE_RULES = ["none", "usgs_china_share", "usgs_world_reserves_range", "usgs_world_reserves_editions",
+                   "kaz_share_of_world_reserves"]
+
+
+# --- figures ----------------------------------------------------------------------------
+
+def rounding_tolerance(world_total: float) -> float:
+    """Half the rounding unit of a published total: 81,000 -> 500; 78,400 -> 50."""
+    if world_total is None or world_total <= 0 or not math.isfinite(world_total):
+        return 0.0
+    n = int(round(world_total))
+    unit = 1
+    while n % (unit * 10) == 0 and unit < n:
+        unit *= 10
+    return unit / 2
+
+
+def figures_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """audit_parts_over_world_total: how far the parts of each world total exceed it."""
+    parts = (
+        frame.filter(~pl.col("aggregate_kind").eq("world").fill_null(False))
+        .group_by("year", "metric")
+        .agg(pl.col("value_t_w").sum().alias("_parts"))
+    )
+    tol = pl.col("value_t_w").map_elements(rounding_tolerance, return_dtype=pl.Float64)
+    out = frame.with_row_index("_row").join(parts, on=["year", "metric"], how="left").sort("_row")
+    is_checked_total = pl.col("aggregate_kind").eq("world").fill_null(False) & pl.col("value_t_w").is_not_null() & (
+        pl.col("qualifier").fill_null("") != "greater_than"
+    )
+    return out.with_columns(
+        pl.when(is_checked_total).then(pl.col("_parts") - pl.col("value_t_w") - tol).otherwise(None)
+        .alias("audit_parts_over_world_total")
+    ).drop("_row", "_parts")
+
+
+# --- trade ------------------------------------------------------------------------------
+
+@cache
+def _group_bounds() -> tuple[dict[str, float], dict[str, float]]:
+    """HS code -> (lowest, highest) plausible unit value in US$/kg, from its group's bounds."""
+    groups = {r["hs_group"]: r for r in table("hs_groups")}
+    lo, hi = {}, {}
+    for code, r in hs_codes().items():
+        g = groups[r["hs_group"]]
+        if g["min_usd_per_kg"] and g["max_usd_per_kg"]:
+            lo[code], hi[code] = float(g["min_usd_per_kg"]), float(g["max_usd_per_kg"])
+    return lo, hi
+
+
+def trade_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """The columns the trade suite reads, plus: a reporter trading with itself, a kg quantity
+    that is not the net weight, a unit value outside its HS group's bounds (lots of a tonne or
+    more). For speed on bulk files (validated chunk by chunk) only those columns are returned."""
+    unit_value = pl.col("value_usd") / pl.col("net_weight_kg")
+    judged = pl.col("net_weight_kg").fill_null(0) >= MIN_LOT_KG
+    lo_of, hi_of = _group_bounds()
+    lo = pl.col("hs_code").replace_strict(lo_of, default=None, return_dtype=pl.Float64)
+    hi = pl.col("hs_code").replace_strict(hi_of, default=None, return_dtype=pl.Float64)
+    out = frame.with_columns(
+        ((pl.col("reporter_iso3") == pl.col("partner_iso3")) & (pl.col("reporter_iso3") != "WLD")
+         & (pl.col("value_usd") > 0)).fill_null(False).alias("audit_reporter_is_partner"),
+        ((pl.col("qty_unit_code") == KG_UNIT_CODE) & (pl.col("qty") > 0) & (pl.col("net_weight_kg") > 0)
+         & ((pl.col("qty") - pl.col("net_weight_kg")).abs() > 0.01 * pl.col("net_weight_kg"))).fill_null(False)
+        .alias("audit_kg_quantity_differs_from_net_weight"),
+        pl.when(judged & lo.is_not_null()).then((unit_value < lo) | (unit_value > hi)).otherwise(None)
+        .alias("audit_unit_value_usd_per_kg_out_of_bounds"),
+    )
+    keep = list(dict.fromkeys([*TRADE_KEY, *TRADE_NUMBERS, "year", "flow_code", "source_line", "audit_reporter_is_partner",
+                               "audit_kg_quantity_differs_from_net_weight", "audit_unit_value_usd_per_kg_out_of_bounds"]))
+    # Categoricals: GX's set and uniqueness checks on pandas run on their integer codes.
+    return out.select(keep).with_columns(pl.col(pl.String).cast(pl.Categorical))
+
+
+# --- curated ----------------------------------------------------------------------------
+
+@cache
+def _sources() -> dict[str, dict[str, str]]:
+    return {r["source_id"]: r for r in meta_rows()}
+
+
+def _sources_known(col: pl.Expr) -> pl.Expr:
+    """True where every comma-separated source id is in meta.sources."""
+    known = list(_sources())
+    return col.str.split(",").list.eval(pl.element().str.strip_chars().is_in(known)).list.all()
+
+
+def claims_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """A claim's source is known; it is not dated after its source (ISO text truncated to the
+    precision both have: "2025-11" vs "2025-11-05"); an observed figure is not about a year
+    after publication; it has a value; a range is ordered; its reconcile rule is known."""
+    src_date = pl.col("source_id").replace_strict({k: v["date_published"] or None for k, v in _sources().items()},
+                                                  default=None, return_dtype=pl.String)
+    rule = pl.col("reconcile_rule").fill_null("none")
+    return frame.with_columns(
+        audit_source_known=_sources_known(pl.col("source_id").fill_null("")) & pl.col("source_id").is_not_null(),
+        audit_not_dated_after_source=pl.when(src_date.is_null() | pl.col("date_published").is_null()).then(True).otherwise(
+            pl.col("date_published").str.slice(0, src_date.str.len_chars()) <= src_date),
+        audit_observed_not_after_publication=pl.col("is_forecast") | pl.col("period_year").is_null()
+        | (pl.col("period_year") <= pl.col("date_published").str.slice(0, 4).cast(pl.Int32, strict=False)),
+        audit_has_value=pl.col("value").is_not_null() | pl.col("value_text").is_not_null(),
+        audit_range_ordered=pl.col("value_high").is_null() | (pl.col("value_high") >= pl.col("value")),
+        audit_rule_known=rule.is_in(RECONCILE_RULES) | rule.str.starts_with("claim:"),
+    )
+
+
+def sources_known_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """audit_source_known: every source id the row cites is in meta.sources."""
+    col = "source_ids" if "source_ids" in frame.columns else "source_id"
+    return frame.with_columns(audit_source_known=pl.col(col).is_not_null() & _sources_known(pl.col(col).fill_null("")))
+
+
+def stakes_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """audit_stake_total_pct: the total stake per project (or group) in force at each valid_from date."""
+    owner = pl.coalesce("project_id", "group_id")
+    dated = frame.with_columns(_owner=owner)
+    totals = (
+        dated.select("_owner", "valid_from").unique()
+        .join(dated.select("_owner", pl.col("valid_from").alias("_from"), "company_id", "stake_pct"), on="_owner")
+        .filter(pl.col("_from") <= pl.col("valid_from"))
+        .sort("_from").group_by("_owner", "valid_from", "company_id").agg(pl.col("stake_pct").last())
+        .group_by("_owner", "valid_from").agg(pl.col("stake_pct").sum().alias("audit_stake_total_pct"))
+    )
+    return sources_known_audit(dated.join(totals, on=["_owner", "valid_from"], how="left").drop("_owner"))
+
+
+AUDITS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
+    "none": lambda frame: frame,
+    "figures": figures_audit,
+    "trade": trade_audit,
+    "claims": claims_audit,
+    "sources_known": sources_known_audit,
+    "stakes": stakes_audit,
+}
