@@ -243,20 +243,19 @@ def sql(
     query: str = typer.Argument(..., help="A SQL query; the serving file is opened read-only."),
     format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
 ) -> None:
-    """Query the serving file (read-only)."""
-    import duckdb
+    """Query the serving file (read-only: no other files, no ATTACH, COPY, EXPORT, INSTALL, LOAD or SET)."""
+    from rich.text import Text
+
+    from warehouse.query import QueryRefused, run
 
     paths = _paths()
     if not paths.serving.exists():
         err.print(f"error: no serving file at {paths.serving}; run `tungsten refresh` first", markup=False)
         raise typer.Exit(1)
     try:
-        con = duckdb.connect(str(paths.serving), read_only=True)
-        cur = con.execute(query)
-        cols = [d[0] for d in cur.description] if cur.description else []
-        rows = cur.fetchall()
-    except duckdb.Error as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        cols, rows = run(paths.serving, query)
+    except QueryRefused as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False, emoji=False)
         raise typer.Exit(1) from None
     if format is Format.csv:
         import csv
@@ -269,9 +268,9 @@ def sql(
     else:
         t = Table()
         for c in cols:
-            t.add_column(c)
-        for r in rows:
-            t.add_row(*["" if v is None else str(v) for v in r])
+            t.add_column(Text(c))
+        for r in rows:  # cells as plain text: a value such as ":x:" or "[red]" is printed as it is
+            t.add_row(*[Text("" if v is None else str(v)) for v in r])
         out.print(t)
 
 
