@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 ZERO_MARKS = {"\u2014", "\u2013", "-", "--", "---", "----", "-----"}  # em dash, en dash, hyphens
 WITHHELD = {"w"}
-NOT_AVAILABLE = {"na", "n/a", "n.a.", "nan", "xx"}
+NOT_AVAILABLE = {"na", "n/a", "n.a.", "xx"}
+# "NaN" is not among them: it is what a program writes for a number it failed to compute, not
+# what a publisher prints for "not available", so a file holding it is refused.
 _NUMBER = re.compile(r"^(?P<op>[<>]=?)?\s*(?P<num>-?\d{1,3}(,\d{3})+(\.\d+)?|-?\d+(\.\d+)?)\s*(?P<est>e)?$", re.IGNORECASE)
 
 

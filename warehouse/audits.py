@@ -142,6 +142,19 @@ def stakes_audit(frame: pl.DataFrame) -> pl.DataFrame:
     return sources_known_audit(dated.join(totals, on=["_owner", "valid_from"], how="left").drop("_owner"))
 
 
+def with_non_finite(frame: pl.DataFrame) -> pl.DataFrame:
+    """audit_non_finite: the float columns of the row holding NaN or an infinity (comma-separated;
+    null when none), for every raw table. Polars keeps NaN apart from null, so this sees a
+    NaN that pandas (and GX on it) would take for a missing value."""
+    floats = [c for c, t in frame.schema.items() if t in (pl.Float32, pl.Float64) and not c.startswith("audit_")]
+    if not floats:
+        return frame.with_columns(pl.lit(None, dtype=pl.String).alias("audit_non_finite"))
+    flags = [pl.when(~pl.col(c).is_finite() & pl.col(c).is_not_null()).then(pl.lit(c)) for c in floats]
+    return frame.with_columns(pl.concat_str(flags, separator=",", ignore_nulls=True).alias("audit_non_finite")) \
+        .with_columns(pl.when(pl.col("audit_non_finite") == "").then(None).otherwise(pl.col("audit_non_finite"))
+                      .alias("audit_non_finite"))
+
+
 AUDITS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
     "none": lambda frame: frame,
     "figures": figures_audit,

@@ -79,11 +79,44 @@ def suite_spec(table: str, root: Path = SUITES_DIR) -> SuiteSpec:
     return SuiteSpec(table, path, audit, tuple(doc.get("examples") or ()), rules)
 
 
+@cache
+def every_table_rules(root: Path = SUITES_DIR) -> tuple[Any, ...]:
+    """The rules of _every_table.yml, part of every raw table's suite."""
+    doc = yaml.safe_load((root / "_every_table.yml").read_text(encoding="utf-8")) or {}
+    return tuple(doc.get("expectations") or ())
+
+
+@cache
+def bound_rules(table: str, root: Path = SUITES_DIR) -> tuple[dict, ...]:
+    """value_bounds.csv's rows for the table as `between` rules: magnitudes no publisher could
+    print (a unit mix-up, 1e30 typed into a cell), kept as data with the reason for each."""
+    import csv
+
+    rules = []
+    with open(root / "value_bounds.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["raw_table"] != table:
+                continue
+            arg: dict[str, Any] = {"column": row["column"]}
+            for key in ("min", "max"):
+                if row[key].strip():
+                    arg[key] = float(row[key])
+            if row["where"].strip():
+                arg["where"] = row["where"]
+            rules.append({"between": arg})
+    return tuple(rules)
+
+
 def expectations(table: str, source: Source, vintage: str, dataset: str) -> Specs:
-    """(GX expectation class, kwargs) of one load: the table's rules, then the source's own."""
+    """(GX expectation class, kwargs) of one load: the rules of every table, the table's own,
+    its value bounds, then the source's own rules."""
     spec = suite_spec(table)
     values = load_values(source, vintage, dataset)
     out: Specs = []
+    for i, rule in enumerate(every_table_rules(), 1):
+        out += expand(rule, values, f"{SUITES_DIR / '_every_table.yml'}: rule {i}")
+    for i, rule in enumerate(bound_rules(table), 1):
+        out += expand(rule, values, f"{SUITES_DIR / 'value_bounds.csv'}: {table} bound {i}")
     for i, rule in enumerate(spec.rules, 1):
         out += expand(rule, values, f"{spec.path}: rule {i}")
     for i, rule in enumerate(source.checks.get(table, ()), 1):

@@ -20,7 +20,7 @@ from ingest.families import curated_schemas, table_schemas
 from ingest.sources import Source
 from ingest.trade import TRADE_KEY
 from warehouse import gx_suite
-from warehouse.audits import AUDITS
+from warehouse.audits import AUDITS, with_non_finite
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,8 @@ class RawTable:
     @property
     def audit(self) -> Callable[[pl.DataFrame], pl.DataFrame]:
         """frame -> frame with the audit columns the expectations read."""
-        return AUDITS[gx_suite.suite_spec(self.name).audit]
+        own = AUDITS[gx_suite.suite_spec(self.name).audit]
+        return lambda frame: with_non_finite(own(frame))
 
     @property
     def example_columns(self) -> tuple[str, ...]:

@@ -109,6 +109,10 @@ class Source:
         if not re.match(self.edition_pattern, vintage or ""):
             raise ParseError(file, f"edition {vintage!r} is not of the form {self.edition_example} "
                              f"({self.id}: {self.edition_pattern})", line=line, field=field)
+        year = self.edition_year(vintage)
+        if year is not None and year > dt.date.today().year + 1:
+            raise ParseError(file, f"edition {vintage} is dated {year}: no publisher has released it yet",
+                             line=line, field=field)
         return vintage
 
     def edition_year(self, vintage: str) -> int | None:

@@ -9,6 +9,7 @@ BGS publishes no world total; marts sum the countries.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import cache
 from pathlib import Path
@@ -64,6 +65,33 @@ def _records(data: bytes, file: str):
     return encoding, "bgs_csv", rows
 
 
+# The latest year of a BGS release covers most producing countries; a latest year with fewer
+# than this share of the countries of the year before is a stray row, not a new edition.
+MIN_LATEST_YEAR_SHARE = 0.25
+
+
+def _edition(parsed_rows: list[tuple], file: str) -> str:
+    """BGS<latest year>, refused when that year is in the future or when only a stray row or
+    two make it (one row dated 2099 must not turn the file into edition BGS2099)."""
+    this_year = dt.date.today().year
+    future = [(line, year) for line, _r, _m, year, *_ in parsed_rows if year > this_year]
+    if future:
+        line, year = future[0]
+        raise ParseError(file, f"a row is dated {year}, after this year ({this_year}): BGS publishes past years only",
+                         line=line, field="year")
+    by_year: dict[int, list[int]] = {}
+    for line, _r, _m, year, *_ in parsed_rows:
+        by_year.setdefault(year, []).append(line)
+    years = sorted(by_year)
+    latest = years[-1]
+    if len(years) > 1 and len(by_year[latest]) < MIN_LATEST_YEAR_SHARE * len(by_year[years[-2]]):
+        lines = ", ".join(str(n) for n in by_year[latest][:5])
+        raise ParseError(file, f"only {len(by_year[latest])} row(s) for {latest} (line {lines}) against "
+                         f"{len(by_year[years[-2]])} for {years[-2]}: a stray row would make a new edition BGS{latest}; "
+                         "pass --vintage if the release really ends there", line=by_year[latest][0], field="year")
+    return f"BGS{latest}"
+
+
 def parse(path: str | Path, *, source: Source, vintage: str | None = None, data: bytes | None = None) -> ParsedFile:
     path = Path(path)
     data = path.read_bytes() if data is None else data
@@ -102,8 +130,7 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
         parsed_rows.append((line, rec, metric, int(year_text), unit_published, unit_code, raw_quantity, parsed, notes, country, iso3))
     if not parsed_rows:
         raise ParseError(file, "no tungsten mine production rows in the file")
-    years = [r[3] for r in parsed_rows]
-    vintage = vintage or f"BGS{max(years)}"
+    vintage = vintage or _edition(parsed_rows, file)
     for line, _rec, metric, year, unit_published, unit_code, raw_quantity, parsed, notes, country, iso3 in parsed_rows:
         out.add(vintage=vintage, country=country, year=year, metric=metric, parsed=parsed,
                 value_published=raw_quantity, unit_published=unit_published, unit_code=unit_code, note=notes,
