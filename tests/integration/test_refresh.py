@@ -5,8 +5,8 @@ import shutil
 
 import duckdb
 import pytest
-from conftest import BGS, USGS, digest, expected_loads
-from conftest import query as q
+from integration_helpers import BGS, USGS, digest, expected_loads
+from integration_helpers import query as q
 
 from ingest.sources import all_sources, cited_sources
 from tungsten_cli.daily import run_daily
@@ -152,7 +152,7 @@ def test_duckdb_1x_client_opens_the_serving_file(built_warehouse, tmp_path):
     import subprocess
     import sys
 
-    from conftest import PROJECT
+    from helpers import PROJECT
 
     target = tmp_path / "duckdb1"
     uv = PROJECT / ".tools" / "bin" / "uv"

@@ -10,7 +10,8 @@ import sys
 import duckdb
 import pytest
 import yaml
-from conftest import BGS, PROJECT
+from helpers import PROJECT
+from integration_helpers import BGS
 
 
 def project_copy(dest):

@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlparse
 
 import duckdb
 import pytest
-from conftest import reply
+from integration_helpers import reply
 from trade_files import BILATERAL, api_body, record
 
 from ingest.http import FetchError, HttpSettings
-from ingest.sources.un_comtrade.api import Client, fetch_years, parse_years
+from ingest.sources.un_comtrade.api import Client, fetch_years
 from tungsten_cli.daily import run_daily
 from warehouse.refresh import fetch_comtrade
 
@@ -147,9 +147,3 @@ def test_calls_are_spaced_and_budgeted(api, tmp_path, monkeypatch):
     client.calls = client.calls_per_day
     with pytest.raises(FetchError, match="allows 500 a day"):
         fetch_years([2022], tmp_path, client=client)
-
-
-def test_years_option():
-    assert parse_years("2018-2020,2022") == [2018, 2019, 2020, 2022]
-    with pytest.raises(ValueError, match="expected a year"):
-        parse_years("last five")

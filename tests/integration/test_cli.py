@@ -25,7 +25,7 @@ def test_sql_is_read_only(warehouse):
 
 
 def test_refresh_summary_and_status(warehouse):
-    from conftest import expected_loads
+    from integration_helpers import expected_loads
 
     r = runner.invoke(app, ["refresh"])
     assert r.exit_code == 0, r.output
@@ -50,7 +50,7 @@ def test_ingest_refusal_exits_nonzero(warehouse, tmp_path):
 
 
 def test_ingest_icmm_real_workbook(warehouse):
-    from conftest import REAL
+    from integration_helpers import REAL
 
     r = runner.invoke(app, ["ingest", "icmm", str(REAL / "projects" / "ICMM_global-mining-dataset_2025-09_V1.xlsx")])
     assert r.exit_code == 0, r.output
@@ -78,18 +78,3 @@ def test_console_script_keeps_output_and_exit_status(warehouse):
     assert r.returncode == 1 and "read-only" in r.stderr.lower()
     r = _tungsten("no-such-command")
     assert r.returncode == 2 and "no-such-command" in r.stderr
-
-
-def test_exit_now_runs_atexit_handlers_and_maps_codes(tmp_path):
-    import subprocess
-    import sys
-
-    code = ("import atexit, sys; from tungsten_cli.fast_exit import exit_now; "
-            "atexit.register(lambda: print('handler ran', flush=True)); print('out', end=''); exit_now({})")
-    run = lambda arg: subprocess.run([sys.executable, "-c", code.format(arg)], capture_output=True, text=True, timeout=60)
-    r = run("None")
-    assert (r.returncode, r.stdout) == (0, "outhandler ran\n")
-    r = run("3")
-    assert r.returncode == 3
-    r = run("'a message'")
-    assert (r.returncode, r.stderr) == (1, "a message\n")

@@ -1,13 +1,14 @@
-"""The Dagster definitions load, wire the same assets and checks, and run the daily job: in
-process (the session's cold build), with the multiprocess executor (cold, then again with
-nothing changed), and on a snapshot file that its manifest vouches for but the gate refuses.
-What each run did is read back from the Dagster instance (TUNGSTEN_HOME/dagster)."""
+"""The Dagster daily job runs: in process (the session's cold build), with the multiprocess
+executor (cold, then again with nothing changed), and on a snapshot file that its manifest
+vouches for but the gate refuses. What each run did is read back from the Dagster instance
+(TUNGSTEN_HOME/dagster)."""
 
 import json
 import shutil
 
-from conftest import digest, expected_loads, query, warehouse_env
 from dagster import AssetKey, DagsterEventType, DagsterInstance
+from helpers import warehouse_env
+from integration_helpers import digest, expected_loads, query
 
 from ingest.families import table_schemas
 from ingest.sources import all_sources
@@ -46,21 +47,6 @@ def check_evaluations(instance: DagsterInstance, run_id: str) -> list:
 def materialized(instance: DagsterInstance, run_id: str) -> set[AssetKey]:
     return {entry.dagster_event.asset_key
             for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)}
-
-
-def test_definitions_and_schedule():
-    from dagster_project.definitions import defs
-
-    repo = defs.get_repository_def()
-    keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
-    assert {f"raw/{sid}" for sid in all_sources()} <= keys  # one asset per source folder
-    assert {f"raw/{table}" for table in table_schemas()} <= keys  # one per raw table (by family)
-    assert {"serving_file", *(f"marts/{m}" for m in MARTS)} <= keys
-    schedule = defs.resolve_schedule_def("daily_refresh_0600_utc")
-    assert schedule.cron_schedule == "0 6 * * *" and schedule.execution_timezone == "UTC"
-    checks = {(c.asset_key, c.name) for c in repo.asset_graph.asset_check_keys}
-    for sid in all_sources():
-        assert (source_key(sid), "gx_suite") in checks and (source_key(sid), "freshness") in checks
 
 
 def test_daily_job_runs_in_process(built_run, monkeypatch):

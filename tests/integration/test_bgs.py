@@ -3,7 +3,7 @@ import json
 
 import polars as pl
 import pytest
-from conftest import BGS
+from integration_helpers import BGS
 
 from ingest.errors import ParseError
 from ingest.registry import parse_file
@@ -40,13 +40,6 @@ def test_bgs_geojson_export(tmp_path):
     p.write_text(json.dumps(doc))
     parsed = parse_bgs(p)
     assert parsed.format == "bgs_geojson" and parsed.frames["production"].height == 40
-
-
-def test_bgs_wrong_header(tmp_path):
-    p = tmp_path / "bgs.csv"
-    p.write_text("country,year,tonnes\nChina,2020,1\n")
-    with pytest.raises(ParseError, match="missing columns"):
-        parse_bgs(p)
 
 
 def test_bgs_iso_disagreeing_with_name_is_refused(tmp_path):

@@ -4,8 +4,8 @@ a file read in chunks is validated chunk by chunk and rolled back whole."""
 
 
 import pytest
-from conftest import REAL, digest
-from conftest import query as q
+from integration_helpers import REAL, digest
+from integration_helpers import query as q
 from trade_files import BILATERAL, api_body, csv_text, record
 
 from ingest.errors import ParseError
@@ -30,7 +30,7 @@ def test_top_hs2611_exporters_2022_from_the_snapshot(serving_con):
 
 
 def test_cli_sql_answers_top_exporters(built_warehouse, monkeypatch):
-    from conftest import warehouse_env
+    from helpers import warehouse_env
     from typer.testing import CliRunner
 
     from tungsten_cli.app import app

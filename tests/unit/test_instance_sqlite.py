@@ -1,5 +1,6 @@
 """The Dagster instance's SQLite files: written without waiting for the disk during a CLI run,
-checked before the next one, and a damaged history moved aside instead of stopping the job."""
+and checked before the next one (a damaged history during a run:
+tests/integration/test_instance_sqlite.py)."""
 
 import sqlite3
 
@@ -48,24 +49,3 @@ def test_unsynced_commits_only_for_the_instance(tmp_path):
     with inside.connect() as c1, outside.connect() as c2:
         assert c1.execute(text("PRAGMA synchronous")).scalar() == 0  # OFF
         assert c2.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL, SQLite's default
-
-
-def test_damaged_history_is_moved_aside_and_the_run_goes_on(warehouse):
-    """A run-history file broken (as a power cut mid-run could leave it): the next refresh warns,
-    moves the history aside, records the run in a new one and publishes as usual."""
-    from tungsten_cli.daily import dagster_home, run_daily
-
-    home = dagster_home(warehouse)
-    runs_db = home / "history" / "runs.db"
-    data = bytearray(runs_db.read_bytes())
-    data[:100] = b"\x00" * 100  # the header gone
-    runs_db.write_bytes(bytes(data))
-    summary = run_daily(warehouse, force=True)
-    assert summary.ok, summary.errors
-    assert any("run history was damaged" in w and "runs.db" in w for w in summary.warnings), summary.warnings
-    assert summary.published
-    asides = list(home.parent.glob("dagster.damaged-*"))
-    assert len(asides) == 1 and (asides[0] / "history" / "runs.db").exists()
-    con = sqlite3.connect(home / "history" / "runs.db")
-    assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 1  # this run, in the new history
-    con.close()

@@ -7,7 +7,7 @@ import json
 import threading
 
 import pytest
-from conftest import USGS, reply
+from integration_helpers import USGS, reply
 
 from ingest.http import FetchError, HttpSettings, get_bytes
 from ingest.sources.usgs_mcs.sciencebase import fetch_edition
@@ -90,11 +90,6 @@ def test_not_found_is_not_retried(server):
     with pytest.raises(FetchError, match="HTTP 404"):
         get_bytes(server + "/nothing", settings=FAST)
     assert Replay.hits == {}
-
-
-def test_unknown_edition_needs_an_item():
-    with pytest.raises(FetchError, match="no ScienceBase item known for MCS2019"):
-        fetch_edition("MCS2019", None)
 
 
 def test_fetch_command_loads_and_publishes(server, warehouse):

@@ -2,7 +2,7 @@
 
 import json
 
-from conftest import REAL
+from integration_helpers import REAL
 
 from ingest.families import raw_table
 from ingest.locations import SNAPSHOT_DIR

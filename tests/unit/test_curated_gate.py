@@ -1,0 +1,26 @@
+"""A curated file that breaks a rule the parser checks is refused, naming the row (the rules
+checked in the warehouse: tests/integration/test_curated_gate.py)."""
+
+import pytest
+
+from ingest.errors import ParseError
+from ingest.locations import CURATED_DIR
+from ingest.registry import parse_file
+
+
+def parse_projects(path):
+    return parse_file("projects", path)
+
+
+def edited(tmp_path, name, old, new):
+    text = (CURATED_DIR / name).read_text(encoding="utf-8")
+    assert old in text
+    p = tmp_path / name
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return p
+
+
+def test_dangling_company_reference(tmp_path):
+    p = edited(tmp_path, "projects.yml", "company_id: tau_ken_samruk, stake_pct: 30", "company_id: samruk_typo, stake_pct: 30")
+    with pytest.raises(ParseError, match=r"stakes\[1\].*samruk_typo"):
+        parse_projects(p)
