@@ -44,6 +44,7 @@ REFERENCE: dict[str, Callable[[], Any]] = {
     "trade_key": lambda: list(TRADE_KEY),
     "trade_key_in_load": lambda: [c for c in TRADE_KEY if c not in ("source_id", "vintage")],
     "hs_codes": lambda: sorted(hs_codes()),
+    "context_hs_codes": lambda: sorted(c for c, r in hs_codes().items() if r["hs_group"] == "context"),
     "known_areas": lambda: sorted(set(valid_iso3()) | set(area_kinds())),
     "flow_codes": lambda: sorted(set(flow_codes()) | set(shared_values()["flows"])),
 }

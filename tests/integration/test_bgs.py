@@ -48,3 +48,17 @@ def test_bgs_iso_disagreeing_with_name_is_refused(tmp_path):
     p.write_text(text)
     with pytest.raises(ParseError, match="country_iso3_code"):
         parse_bgs(p)
+
+
+@pytest.mark.parametrize("year, reason", [("2099", "after this year"), ("2024", "a stray row would make a new edition")])
+def test_one_row_cannot_make_a_new_bgs_edition(tmp_path, year, reason):
+    """One row dated in the future, or one row of a year after the release's last, is refused
+    naming its line, instead of turning the file into edition BGS2099 or BGS2024."""
+    text = (BGS / "BGS_tungsten_production.csv").read_text()
+    stray = text.splitlines(keepends=True)[1].replace("1971-01-01", f"{year}-01-01")
+    path = tmp_path / "BGS_tungsten_production.csv"
+    path.write_text(text + stray)
+    with pytest.raises(ParseError, match=reason) as info:
+        parse_file("bgs", path)
+    assert info.value.line == len(text.splitlines()) + 1
+    assert parse_file("bgs", BGS / "BGS_tungsten_production.csv").vintage == "BGS2023"

@@ -78,3 +78,38 @@ def test_console_script_keeps_output_and_exit_status(warehouse):
     assert r.returncode == 1 and "read-only" in r.stderr.lower()
     r = _tungsten("no-such-command")
     assert r.returncode == 2 and "no-such-command" in r.stderr
+
+
+def test_sql_cannot_write_read_files_or_unlock(warehouse):
+    """The attacks of the hostile-input review through the CLI itself: each refused with a
+    message, the serving file and the build unchanged, no file written."""
+    from integration_helpers import digest
+
+    before = digest(warehouse.serving), digest(warehouse.build)
+    for sql in [f"COPY (SELECT 1) TO '{warehouse.serving}' (FORMAT csv)",
+                f"ATTACH '{warehouse.build}' AS b (READ_WRITE)",
+                "SELECT * FROM read_text('/etc/passwd')", "SELECT * FROM read_csv('/etc/passwd')",
+                f"EXPORT DATABASE '{warehouse.home}/export'", "INSTALL httpfs", "LOAD httpfs",
+                "SET enable_external_access = true"]:
+        r = _tungsten("sql", sql)
+        assert r.returncode == 1 and r.stderr.startswith("error: refused"), (sql, r.stderr)
+        assert "Traceback" not in r.stderr
+    assert (digest(warehouse.serving), digest(warehouse.build)) == before
+    assert not (warehouse.home / "export").exists()
+
+
+def test_sql_prints_values_as_they_are(warehouse):
+    r = runner.invoke(app, ["sql", "SELECT ':x: [bold]w[/bold]' AS v"])
+    assert r.exit_code == 0 and ":x: [bold]w[/bold]" in r.stdout
+
+
+def test_an_unforeseen_error_is_one_line_and_a_log(warehouse):
+    """A build file that is not a DuckDB database (overwritten by another program): the refresh
+    fails with one line naming the file and where the traceback went, never a traceback."""
+    warehouse.build.write_bytes(b"not a database" * 100)
+    r = _tungsten("refresh", "--force")
+    assert r.returncode != 0
+    assert "Traceback" not in r.stderr and "Traceback" not in r.stdout
+    assert str(warehouse.build) in r.stderr, r.stderr
+    logs = list((warehouse.home / "logs").glob("crash-*.log")) + list((warehouse.home / "logs").glob("daily-*.log"))
+    assert logs

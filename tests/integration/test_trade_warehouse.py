@@ -282,3 +282,19 @@ def _status():
 
     return subprocess.run([sys.executable, "-m", "tungsten_cli.app", "status"], capture_output=True, text=True,
                           env={**os.environ, "COLUMNS": "200"})
+
+
+@pytest.mark.parametrize("value, expectation", [
+    (float("inf"), "audit_non_finite"),        # no publisher prints an infinity
+    (float("nan"), "audit_non_finite"),        # nor NaN: it is not a missing value
+    (1e30, "value_usd"),                        # beyond warehouse/gx_suites/value_bounds.csv
+])
+def test_non_finite_and_absurd_trade_values_are_refused(warehouse, tmp_path, value, expectation):
+    """A Comtrade export whose primaryValue is inf, NaN or 1e30 is refused naming the rule and
+    the line; nothing is loaded and the serving file keeps its bytes."""
+    records = [record(156, 842, "X", "261100", 2022, 1_000_000.0, 50_000.0),
+               record(156, 392, "X", "261100", 2022, value, 40_000.0)]
+    path = tmp_path / "comtrade_bad_value.csv"
+    path.write_text(csv_text(records))
+    msg = _refused(warehouse, path)
+    assert expectation in msg and '"source_line": 3' in msg, msg

@@ -65,9 +65,11 @@ def _records(data: bytes, file: str):
     return encoding, "bgs_csv", rows
 
 
-# The latest year of a BGS release covers most producing countries; a latest year with fewer
-# than this share of the countries of the year before is a stray row, not a new edition.
+# The latest year of a BGS release covers most producing countries; a latest year of at most
+# STRAY_ROWS rows, fewer than this share of the countries of the year before, is a stray row
+# or two, not a new edition (a sample or a partial export of a few countries still loads).
 MIN_LATEST_YEAR_SHARE = 0.25
+STRAY_ROWS = 2
 
 
 def _edition(parsed_rows: list[tuple], file: str) -> str:
@@ -84,7 +86,8 @@ def _edition(parsed_rows: list[tuple], file: str) -> str:
         by_year.setdefault(year, []).append(line)
     years = sorted(by_year)
     latest = years[-1]
-    if len(years) > 1 and len(by_year[latest]) < MIN_LATEST_YEAR_SHARE * len(by_year[years[-2]]):
+    if len(years) > 1 and len(by_year[latest]) <= STRAY_ROWS \
+            and len(by_year[latest]) < MIN_LATEST_YEAR_SHARE * len(by_year[years[-2]]):
         lines = ", ".join(str(n) for n in by_year[latest][:5])
         raise ParseError(file, f"only {len(by_year[latest])} row(s) for {latest} (line {lines}) against "
                          f"{len(by_year[years[-2]])} for {years[-2]}: a stray row would make a new edition BGS{latest}; "
