@@ -23,3 +23,23 @@ def restore(saved: dict[str, str | None]) -> None:
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
+
+
+def fig(frame, country: str, year: int, metric: str) -> dict:
+    """The single tidy figure of a country, year and metric in a parsed frame."""
+    import polars as pl
+
+    rows = frame.filter((pl.col("country_published") == country) & (pl.col("year") == year) & (pl.col("metric") == metric))
+    assert rows.height == 1, f"{country} {year} {metric}: {rows.height} rows"
+    return rows.row(0, named=True)
+
+
+def edited(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    """A copy of a curated file with one text replaced (which must be there)."""
+    from ingest.locations import CURATED_DIR
+
+    text = (CURATED_DIR / name).read_text(encoding="utf-8")
+    assert old in text
+    p = tmp_path / name
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return p

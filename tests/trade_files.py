@@ -7,6 +7,8 @@ import csv
 import io
 import json
 
+import polars as pl
+
 from ingest.sources.un_comtrade.parser import native_columns
 
 NATIVE = list(native_columns("api_v1"))
@@ -57,3 +59,16 @@ BILATERAL = [
     record(40, 0, "M", "261100", 2022, 2_500_000.0, 125_000.0),
     record(842, 156, "M", "810194", 2022, 8_000_000.0, 40_000.0),
 ]
+
+
+def rows(pf) -> pl.DataFrame:
+    """The flows frame of a parsed trade file (collected if lazy)."""
+    frame = pf.frames["flows"]
+    return frame if isinstance(frame, pl.DataFrame) else frame.collect()
+
+
+def one(frame: pl.DataFrame, **where) -> dict:
+    """The single row matching column == value for each keyword."""
+    hit = frame.filter(*[pl.col(k) == v for k, v in where.items()])
+    assert hit.height == 1, (where, hit.height)
+    return hit.row(0, named=True)

@@ -4,6 +4,8 @@ data stays served."""
 import hashlib
 import shutil
 
+from helpers import edited
+
 from ingest.locations import CURATED_DIR
 from tungsten_cli.daily import run_daily
 from warehouse.refresh import ingest_file
@@ -12,13 +14,6 @@ from warehouse.refresh import ingest_file
 def digest(p):
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
-
-def edited(tmp_path, name, old, new):
-    text = (CURATED_DIR / name).read_text(encoding="utf-8")
-    assert old in text
-    p = tmp_path / name
-    p.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return p
 
 
 def refused(warehouse, source, path, *expected):

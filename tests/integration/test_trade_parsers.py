@@ -4,6 +4,7 @@ line and field."""
 import polars as pl
 import pytest
 from integration_helpers import REAL
+from trade_files import one, rows
 
 from ingest.errors import ParseError
 from ingest.registry import parse_file
@@ -28,15 +29,6 @@ def parse_cmr(path, **kw):
     return parse_file("cmr", path, **kw)
 
 
-def rows(pf) -> pl.DataFrame:
-    frame = pf.frames["flows"]
-    return frame if isinstance(frame, pl.DataFrame) else frame.collect()
-
-
-def one(frame: pl.DataFrame, **where) -> dict:
-    hit = frame.filter(*[pl.col(k) == v for k, v in where.items()])
-    assert hit.height == 1, (where, hit.height)
-    return hit.row(0, named=True)
 
 
 def test_semiconductor_sample_all_47_columns():

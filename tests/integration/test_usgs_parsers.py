@@ -3,6 +3,7 @@ damaged copies of them refused."""
 
 import polars as pl
 import pytest
+from helpers import fig
 from integration_helpers import USGS
 
 from ingest.errors import ParseError
@@ -12,11 +13,6 @@ from ingest.registry import parse_file
 def parse_usgs(path, **kw):
     return parse_file("usgs", path, **kw)
 
-
-def fig(frame: pl.DataFrame, country: str, year: int, metric: str) -> dict:
-    rows = frame.filter((pl.col("country_published") == country) & (pl.col("year") == year) & (pl.col("metric") == metric))
-    assert rows.height == 1, f"{country} {year} {metric}: {rows.height} rows"
-    return rows.row(0, named=True)
 
 
 def source_line_text(path, line: int) -> str:

@@ -2,22 +2,15 @@
 checked in the warehouse: tests/integration/test_curated_gate.py)."""
 
 import pytest
+from helpers import edited
 
 from ingest.errors import ParseError
-from ingest.locations import CURATED_DIR
 from ingest.registry import parse_file
 
 
 def parse_projects(path):
     return parse_file("projects", path)
 
-
-def edited(tmp_path, name, old, new):
-    text = (CURATED_DIR / name).read_text(encoding="utf-8")
-    assert old in text
-    p = tmp_path / name
-    p.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return p
 
 
 def test_dangling_company_reference(tmp_path):

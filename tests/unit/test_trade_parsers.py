@@ -7,7 +7,7 @@ import io
 
 import polars as pl
 import pytest
-from trade_files import BILATERAL, api_body, csv_text, record
+from trade_files import BILATERAL, api_body, csv_text, one, record, rows
 
 from ingest.errors import ParseError
 from ingest.registry import parse_file
@@ -17,15 +17,6 @@ def parse_comtrade(path, **kw):
     return parse_file("comtrade", path, **kw)
 
 
-def rows(pf) -> pl.DataFrame:
-    frame = pf.frames["flows"]
-    return frame if isinstance(frame, pl.DataFrame) else frame.collect()
-
-
-def one(frame: pl.DataFrame, **where) -> dict:
-    hit = frame.filter(*[pl.col(k) == v for k, v in where.items()])
-    assert hit.height == 1, (where, hit.height)
-    return hit.row(0, named=True)
 
 
 def test_api_json_and_csv_give_the_same_rows(tmp_path):

@@ -1,8 +1,8 @@
 """The USGS parser on files the tests write: unknown and damaged files are refused, other
 editions' layouts read by pattern (every real USGS file: tests/integration/test_usgs_parsers.py)."""
 
-import polars as pl
 import pytest
+from helpers import fig
 
 from ingest.errors import ParseError
 from ingest.registry import parse_file
@@ -11,11 +11,6 @@ from ingest.registry import parse_file
 def parse_usgs(path, **kw):
     return parse_file("usgs", path, **kw)
 
-
-def fig(frame: pl.DataFrame, country: str, year: int, metric: str) -> dict:
-    rows = frame.filter((pl.col("country_published") == country) & (pl.col("year") == year) & (pl.col("metric") == metric))
-    assert rows.height == 1, f"{country} {year} {metric}: {rows.height} rows"
-    return rows.row(0, named=True)
 
 
 def write(tmp_path, name, text, encoding="utf-8"):
