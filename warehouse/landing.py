@@ -10,22 +10,49 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 from pathlib import Path
+
+from ingest.errors import ParseError
 
 
 def file_dir(landing: Path, source_id: str, sha256: str) -> Path:
     return landing / source_id / sha256
 
 
+class LandingError(ParseError):
+    """A file that cannot be landed: not a regular file, or the copy failed (disk full, a
+    read-only folder). Raised like a parse error, so the user gets one message naming the file."""
+
+
+def check_regular_file(src: Path) -> None:
+    """Only a regular file is read and landed: a symbolic link (its target could be any file
+    on the machine, e.g. /etc/passwd), a directory, a FIFO or a device is refused, unread."""
+    try:
+        mode = src.lstat().st_mode
+    except OSError as exc:
+        raise LandingError(str(src), f"cannot read it: {exc.strerror}") from None
+    if stat.S_ISLNK(mode):
+        raise LandingError(str(src), f"is a symbolic link (to {os.readlink(src)}): give the file itself")
+    if not stat.S_ISREG(mode):
+        raise LandingError(str(src), "is not a regular file (a directory, pipe or device)")
+
+
 def store(landing: Path, source_id: str, sha256: str, src: Path) -> Path:
-    """Copy src into landing (once); returns the landed path."""
+    """Copy src into landing (once); returns the landed path. A failed copy leaves nothing
+    behind (no .partial file keeping a full disk full) and says why."""
+    check_regular_file(src)
     d = file_dir(landing, source_id, sha256)
     dest = d / src.name
     if not dest.exists():
-        d.mkdir(parents=True, exist_ok=True)
         tmp = d / f".{src.name}.partial"
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dest)
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dest)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise LandingError(src.name, f"could not be copied into {d}: {exc.strerror or exc}") from None
     return dest
 
 

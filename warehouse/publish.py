@@ -24,6 +24,17 @@ def _quote_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def remove_leftovers(serving_path: Path) -> list[Path]:
+    """Delete the temporary copies a killed publish left beside the serving file (they can be
+    as large as the warehouse). Publishing runs under the writer lock, so any such file is an
+    orphan by the time the next publish starts."""
+    removed = []
+    for orphan in serving_path.parent.glob(f".{serving_path.name}.*.tmp*"):
+        orphan.unlink(missing_ok=True)
+        removed.append(orphan)
+    return removed
+
+
 def publish(build_path: Path, serving_path: Path, fingerprints: dict[str, str] | None = None) -> dict[str, int]:
     """Replace serving_path with a copy of the build's published schemas; returns rows per table.
 
@@ -31,6 +42,7 @@ def publish(build_path: Path, serving_path: Path, fingerprints: dict[str, str] |
     new file, so a later run can tell from the served file itself whether it is current.
     """
     serving_path.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(serving_path)
     tmp = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex[:8]}.tmp")
     counts: dict[str, int] = {}
     # Connect to the build file itself (not ATTACH): dbt-duckdb may still hold it open in this

@@ -185,7 +185,7 @@ def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, fil
     from warehouse.validate import warm_up
 
     src, _input = resolve_command_name(source)
-
+    landing.check_regular_file(file)  # before anything reads it
     size = file.stat().st_size
     if size >= SMALL_FILE_BYTES:
         warm_up()  # GX's import overlaps the seconds a bulk file takes to hash and land
