@@ -326,7 +326,7 @@ def sources() -> None:
 @app.command()
 def status() -> None:
     """The last loads, the last build, and how fresh each source is."""
-    from warehouse.status import last_build, load_attempts, pending_loads, source_files_summary
+    from warehouse.status import last_build, load_attempts, pending_loads, serving_lag, source_files_summary
 
     con = _read_build()
     try:
@@ -337,6 +337,9 @@ def status() -> None:
         build = last_build(con)
         if build:
             out.print(f"last build: {build[0]} {build[1]} -> {build[2]}", markup=False)
+        lag = serving_lag(con, _paths().serving)
+        out.print(f"serving file: {lag}" if lag else "serving file: current (built from everything the build holds)",
+                  markup=False, highlight=False)
         for load_id, raw_table, started in pending_loads(con):
             out.print(f"[yellow]unfinished load[/] {load_id} into raw.{raw_table} (started {started}): "
                       "cut short before it counted (its rows are not part of raw.*); the next load or refresh deletes them")

@@ -120,3 +120,28 @@ def pending_loads(con: duckdb.DuckDBPyConnection) -> list[tuple]:
                       "AND table_name = 'pending_loads'").fetchone()[0]
     return con.execute("SELECT load_id, raw_table, strftime(started_at, '%Y-%m-%d %H:%M:%S UTC') "
                        "FROM work.pending_loads").fetchall() if has else []
+
+
+def serving_lag(con: duckdb.DuckDBPyConnection, serving_path: Path) -> str | None:
+    """Why the served file is behind the build, or None when it was built from exactly what the
+    build holds now (the same raw files, reference tables and dbt project)."""
+    from warehouse import dbt_build
+    from warehouse.publish import served_fingerprints
+    from warehouse.refresh import raw_fingerprint
+
+    served = served_fingerprints(serving_path)
+    if served is None:
+        return f"no readable serving file at {serving_path}: run `tungsten refresh`"
+    current = {"raw": raw_fingerprint(con), "dbt": dbt_build.fingerprint()}
+    if served == current:
+        return None
+    what = "the dbt project changed" if served["dbt"] != current["dbt"] else "files were loaded"
+    failed = con.execute("SELECT strftime(finished_at, '%Y-%m-%d %H:%M:%S UTC'), message FROM meta.builds "
+                         "WHERE status <> 'published' AND finished_at > coalesce((SELECT max(finished_at) FROM "
+                         "meta.builds WHERE status = 'published'), TIMESTAMPTZ '1970-01-01') "
+                         "ORDER BY finished_at DESC LIMIT 1").fetchone()
+    if failed:
+        return (f"the served file is behind the build: {what} since it was published, and the build of "
+                f"{failed[0]} failed: {(failed[1] or '').strip()}")
+    return (f"the served file is behind the build: {what} since it was published, and no build has finished "
+            "since (a refresh stopped before publishing, or `ingest --no-publish`): run `tungsten refresh`")

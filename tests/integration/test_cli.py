@@ -113,3 +113,23 @@ def test_an_unforeseen_error_is_one_line_and_a_log(warehouse):
     assert str(warehouse.build) in r.stderr, r.stderr
     logs = list((warehouse.home / "logs").glob("crash-*.log")) + list((warehouse.home / "logs").glob("daily-*.log"))
     assert logs
+
+
+def test_status_says_when_the_served_file_is_behind_and_why(warehouse, tmp_path):
+    """After a load that was not published, `status` says the served file is behind the build
+    and that no build finished since; after a failed build, it quotes the failure."""
+    from helpers import edited
+
+    from warehouse.refresh import record_failed_build
+
+    r = runner.invoke(app, ["status"])
+    assert "serving file: current" in r.stdout
+    p = edited(tmp_path, "claims.csv", "PB-CHN-SHARE-2024,country,CHN,mine_supply_share,2024,81,",
+               "PB-CHN-SHARE-2024,country,CHN,mine_supply_share,2024,80,")
+    r = runner.invoke(app, ["ingest", "claims", str(p), "--no-publish"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["status"])
+    assert "behind the build: files were loaded" in r.stdout and "no build has finished" in r.stdout, r.stdout
+    record_failed_build(warehouse, "dbt build failed, the serving file was not replaced: in_range_x: fail 1")
+    r = runner.invoke(app, ["status"])
+    assert "failed: dbt build failed" in r.stdout and "in_range_x" in r.stdout, r.stdout
