@@ -85,7 +85,7 @@ CHECK_SPECS = [AssetCheckSpec(TESTS_CHECK, asset=model_key(model), blocking=True
 @multi_asset(name="tungsten_dbt", specs=SPECS, check_specs=CHECK_SPECS, can_subset=True)
 def tungsten_dbt(context: AssetExecutionContext):
     """dbt build on the build file: staging, intermediate and marts, with their tests."""
-    from warehouse.refresh import marts_up_to_date, record_failed_build, writer_lock
+    from warehouse.refresh import marts_up_to_date, writer_lock
 
     paths = current().ensure()
     forced = context.run.tags.get(FORCE_TAG) == "true"
@@ -97,13 +97,26 @@ def tungsten_dbt(context: AssetExecutionContext):
         yield from _build_events(context, paths, outcome)
         result = outcome.get("result")
         if result is None or not result.success:
-            from warehouse.dbt_build import failed_nodes
+            raise Failure(description=_refuse(paths, result, outcome.get("error")))
 
-            failures = failed_nodes(result) if result is not None else [f"dbt error: {outcome.get('error')}"]
-            message = "dbt build failed, the serving file was not replaced" + (":\n  - " + "\n  - ".join(failures)
-                                                                                if failures else "")
-            record_failed_build(paths, message)
-            raise Failure(description=message)
+
+def _refuse(paths, result, error: str | None) -> str:
+    """A failed build, handled like a GX refusal: the failing tests with example rows; the
+    loads since the last publish taken back (warehouse.rollback); the failure recorded."""
+    from warehouse.dbt_build import failed_nodes, failing_examples
+    from warehouse.refresh import record_failed_build
+    from warehouse.rollback import take_back_unpublished
+
+    failures = failed_nodes(result) if result is not None else [f"dbt error: {error}"]
+    examples = failing_examples(paths, result) if result is not None else []
+    message = "dbt build failed, the serving file was not replaced" + (":\n  - " + "\n  - ".join(failures + examples)
+                                                                        if failures or examples else "")
+    taken = take_back_unpublished(paths, "the dbt build over these rows failed: " + "; ".join(failures)[:500])
+    if taken.files:
+        message += ("\nNothing of these files counts (their rows were taken back; the build is as it was at the last "
+                    "publish):\n  - " + "\n  - ".join(taken.files))
+    record_failed_build(paths, message)
+    return message
 
 
 def _build_events(context: AssetExecutionContext, paths, outcome: dict) -> Iterator:

@@ -87,6 +87,33 @@ def release_build_file() -> None:
             DuckDBConnectionManager._ENV = None
 
 
+def failing_examples(paths: Paths, result, limit: int = 3) -> list[str]:
+    """For each failed test, up to `limit` of the rows it found, from its compiled SQL run again
+    on the build ('test: {row}, {row}'), so a dbt refusal shows rows as a GX one does."""
+    import json
+
+    import duckdb
+
+    out = []
+    failed = [r for r in getattr(getattr(result, "result", None), "results", None) or []
+              if str(r.status) == "fail" and getattr(r.node, "compiled_code", None)]
+    if not failed:
+        return out
+    con = duckdb.connect(str(paths.build), read_only=True)
+    try:
+        for r in failed:
+            try:
+                cur = con.execute(f"SELECT * FROM ({r.node.compiled_code}) LIMIT {limit}")
+                cols = [d[0] for d in cur.description]
+                rows = [json.dumps(dict(zip(cols, row, strict=True)), default=str) for row in cur.fetchall()]
+                out.append(f"{r.node.name}: e.g. " + ", ".join(rows))
+            except duckdb.Error:
+                continue
+    finally:
+        con.close()
+    return out
+
+
 def failed_nodes(result) -> list[str]:
     """'name: status message' for each model or test that failed or errored, and dbt's own
     exception when it failed before running anything."""

@@ -190,3 +190,39 @@ def test_failing_dbt_test_blocks_publishing(warehouse):
     assert q(warehouse.build, "SELECT status FROM meta.builds ORDER BY finished_at DESC LIMIT 1") == [("failed",)]
     # the failure names the dbt test that failed
     assert any("unique_combination_int_production_by_edition_year" in e for e in summary.errors), summary.errors
+
+
+def test_a_file_that_breaks_a_dbt_test_is_taken_back_and_does_not_block(warehouse, tmp_path):
+    """A BGS file that passes its GX suite (its key is the country name as printed) but names
+    Austria twice for 1971 ("Austria", "Republic of Austria"): dbt's uniqueness test of production by
+    country and year fails. The failure names the test, example rows and the file; its rows are taken
+    back (the build is as at the last publish), the serving file keeps its bytes, the load is
+    marked failed, and the next refresh runs clean instead of failing on the same rows."""
+    from integration_helpers import BGS, digest
+    from integration_helpers import query as q
+
+    from tungsten_cli.daily import run_daily
+    from warehouse.refresh import ingest_file
+
+    text = (BGS / "BGS_tungsten_production.csv").read_text()
+    row = text.splitlines(keepends=True)[1]
+    path = tmp_path / "BGS_tungsten_production.csv"
+    path.write_text(text + row.replace(",Austria,", ",Republic of Austria,"))
+    served = digest(warehouse.serving)
+    raw_before = q(warehouse.build, "SELECT count(*), sum(value) FROM raw.figures WHERE source_id = 'bgs_wms'")
+    files_before = q(warehouse.build, "SELECT * FROM meta.source_files ORDER BY ALL")
+
+    loaded = ingest_file(warehouse, "bgs", path)
+    assert loaded.ok, loaded.errors  # the GX suite passes it
+    summary = run_daily(warehouse)
+    assert not summary.ok and not summary.published
+    text_of = "\n".join(summary.errors)
+    assert "unique_combination_int_production_by_edition_year" in text_of and '"country_key": "AUT"' in text_of, text_of
+    assert "BGS_tungsten_production.csv (bgs_wms BGS2023 production)" in text_of, text_of
+    assert digest(warehouse.serving) == served
+    assert q(warehouse.build, "SELECT count(*), sum(value) FROM raw.figures WHERE source_id = 'bgs_wms'") == raw_before
+    assert q(warehouse.build, "SELECT * FROM meta.source_files ORDER BY ALL") == files_before
+    assert q(warehouse.build, "SELECT status, message LIKE 'taken back: the dbt build over these rows failed%' "
+                              "FROM meta.loads WHERE file_name = ? AND rows > 0", [path.name]) == [("failed", True)]
+    again = run_daily(warehouse)
+    assert again.ok, again.errors
