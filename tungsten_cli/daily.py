@@ -17,6 +17,16 @@ from warehouse.refresh import RefreshSummary
 DAGSTER_YAML = "telemetry:\n  enabled: false\n"
 
 
+PID_TAG = "tungsten/pid"
+RUNNING_MARKER = ".tungsten-running-"  # + pid: a CLI run in progress (checked without importing Dagster)
+
+
+def _orphan_markers(home: Path) -> list[Path]:
+    """Markers of CLI runs whose process is gone: a killed run the instance still shows started."""
+    return [m for m in home.glob(f"{RUNNING_MARKER}*")
+            if not m.name[len(RUNNING_MARKER):].isdigit() or not _alive(int(m.name[len(RUNNING_MARKER):]))]
+
+
 def dagster_home(paths: Paths) -> Path:
     """The Dagster instance's folder, made with telemetry off if it is new."""
     home = Path(os.environ.get("DAGSTER_HOME") or paths.home / "dagster")
@@ -36,15 +46,19 @@ def run_daily(paths: Paths, *, force: bool = False, executor: str = "in_process"
     summary = summary or RefreshSummary()
     summary.serving_path = paths.serving
     summary.deferred = False
-    if not force and up_to_date(paths):
+    home = dagster_home(paths)
+    if not force and not _orphan_markers(home) and up_to_date(paths):
         summary.duration_s += time.perf_counter() - t0
         return summary
     started = dt.datetime.now(dt.UTC)
     previous_home = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(dagster_home(paths))
+    os.environ["DAGSTER_HOME"] = str(home)
+    marker = home / f"{RUNNING_MARKER}{os.getpid()}"
+    marker.touch()
     try:
         _execute(paths, summary, started, force, executor)
     finally:
+        marker.unlink(missing_ok=True)
         if previous_home is None:
             os.environ.pop("DAGSTER_HOME", None)
         else:
@@ -74,9 +88,14 @@ def _execute(paths: Paths, summary: RefreshSummary, started: dt.datetime, force:
     log.parent.mkdir(parents=True, exist_ok=True)
     # Dagster and dbt write their own progress to stdout; the CLI prints a summary instead and
     # keeps theirs in a log file under TUNGSTEN_HOME/logs (and in the Dagster instance).
+    with DagsterInstance.get() as instance:
+        _end_orphaned_runs(instance)
+    for orphan in _orphan_markers(Path(os.environ["DAGSTER_HOME"])):
+        orphan.unlink(missing_ok=True)
     with open(log, "w") as fh, contextlib.redirect_stdout(fh), DagsterInstance.get() as instance, \
             execute_job(job, instance=instance, run_config=run_config,
-                        tags={FORCE_TAG: "true" if force else "false", "tungsten/launched_by": "cli"}) as result:
+                        tags={FORCE_TAG: "true" if force else "false", "tungsten/launched_by": "cli",
+                              PID_TAG: str(os.getpid())}) as result:
         summary.run_id = result.run_id
         dbt_steps = {e.step_key for e in result.all_events if e.step_key and "tungsten_dbt" in e.step_key}
         summary.dbt_models = sum(1 for e in result.all_events if e.is_step_materialization and e.step_key in dbt_steps)
@@ -91,6 +110,29 @@ def _execute(paths: Paths, summary: RefreshSummary, started: dt.datetime, force:
             messages.append(_failure_text(err) if err else f"step {e.step_key} failed")
     _read_back(paths, summary, started)
     summary.errors += messages
+
+
+def _end_orphaned_runs(instance) -> None:
+    """Runs a killed `tungsten refresh` left "started" (no daemon watches in-process runs) are
+    marked failed, saying so, once their process is gone."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    for run in instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING],
+                                            tags={"tungsten/launched_by": "cli"})):
+        pid = run.tags.get(PID_TAG, "")
+        if pid.isdigit() and not _alive(int(pid)):
+            instance.report_run_failed(run, f"the tungsten process running it (pid {pid}) ended before the run did "
+                                            "(killed?); the next run recovered the warehouse")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _failure_text(err) -> str:

@@ -1,0 +1,78 @@
+"""`kill -9` at any moment: a refresh or an ingest killed at points along its run (a bounded
+set of delays) leaves a warehouse the next refresh recovers: it succeeds, the served file
+opens with its marts, and no temporary file survives it (publish copies, landing partials)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+from integration_helpers import BGS
+
+TEMP_PATTERNS = (".*.tmp", ".*.tmp.wal", "*.partial", ".*.partial")
+
+
+def _start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", "from tungsten_cli.app import main; main()", *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ),
+                            start_new_session=True)
+
+
+def _kill_after(proc: subprocess.Popen, seconds: float) -> None:
+    time.sleep(seconds)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+def _leftovers(warehouse) -> list[str]:
+    found = []
+    for folder in (warehouse.serving.parent, warehouse.landing):
+        if folder.exists():
+            for pattern in TEMP_PATTERNS:
+                found += [str(p) for p in folder.rglob(pattern)]
+    return found
+
+
+def _recovers(warehouse) -> None:
+    r = subprocess.run([sys.executable, "-c", "from tungsten_cli.app import main; main()", "refresh"],
+                       capture_output=True, text=True, env=dict(os.environ), timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+    assert _leftovers(warehouse) == []
+    con = duckdb.connect(str(warehouse.serving), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM marts.supply_share").fetchone()[0] > 0
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("delay", [1.0, 3.5, 6.0, 9.0])
+def test_refresh_killed_then_recovered(warehouse, delay):
+    _kill_after(_start("refresh", "--force"), delay)
+    _recovers(warehouse)
+
+
+@pytest.mark.parametrize("delay", [0.8, 2.5])
+def test_ingest_killed_then_recovered(warehouse, tmp_path, delay):
+    text = (BGS / "BGS_tungsten_production.csv").read_text()
+    path = tmp_path / "BGS_tungsten_production.csv"
+    path.write_text(text.replace(",59,Mine production", ",60,Mine production", 1))  # a changed file: it loads
+    _kill_after(_start("ingest", "bgs", str(path)), delay)
+    _recovers(warehouse)
+
+
+def test_a_killed_run_is_not_left_started_in_dagster(warehouse, monkeypatch):
+    from dagster import DagsterInstance, DagsterRunStatus
+
+    _kill_after(_start("refresh", "--force"), 4.0)
+    _recovers(warehouse)
+    monkeypatch.setenv("DAGSTER_HOME", str(warehouse.home / "dagster"))
+    with DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+        assert not [r.run_id for r in runs if r.status in (DagsterRunStatus.STARTED, DagsterRunStatus.STARTING)]
+        failed = [r for r in runs if r.status == DagsterRunStatus.FAILURE]
+        assert failed, [r.status for r in runs]
