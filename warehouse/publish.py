@@ -80,11 +80,13 @@ def publish(build_path: Path, serving_path: Path, fingerprints: dict[str, str] |
         con.execute("COMMIT")
         con.execute("DETACH serving")
     except BaseException:
-        try:
-            con.execute("DETACH DATABASE IF EXISTS serving")
-        finally:
-            con.close()
-            tmp.unlink(missing_ok=True)
+        # clean up without letting a second error (a read-only folder, a full disk) hide the first
+        for cleanup in (lambda: con.execute("DETACH DATABASE IF EXISTS serving"), con.close,
+                        lambda: tmp.unlink(missing_ok=True)):
+            try:
+                cleanup()
+            except Exception:
+                pass
         raise
     con.close()
     with open(tmp, "rb+") as fh:
