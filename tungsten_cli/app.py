@@ -11,14 +11,16 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="The open warehouse for tungsten market intelligence.")
 snapshot_app = typer.Typer(no_args_is_help=True, help="The embedded snapshot of real publisher figures.")
 app.add_typer(snapshot_app, name="snapshot")
 # Pipes and files get wide tables rather than rich's 80-column default.
-out = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)
+# emoji off: values and messages echo file content (":x:" must print as it is)
+out = Console(width=None if sys.stdout.isatty() else 200, emoji=False)
+err = Console(stderr=True, soft_wrap=True, emoji=False)
 
 
 def _source_name(value: str) -> str:
@@ -55,7 +57,7 @@ def _print_summary(summary) -> None:
         style = {"passed": "green", "failed": "red", "skipped": "dim"}[r.status]
         evaluated = r.expectations_evaluated
         checks = f"{evaluated - r.expectations_failed}/{evaluated} passed" if evaluated else "-"
-        t.add_row(r.raw_table, r.vintage, r.file_name, f"[{style}]{r.status}[/]", str(r.rows), checks)
+        t.add_row(r.raw_table, Text(r.vintage or ""), Text(r.file_name), f"[{style}]{r.status}[/]", str(r.rows), checks)
     out.print(t)
     loaded = sum(1 for r in summary.loads if r.status == "passed")
     skipped = sum(1 for r in summary.loads if r.status == "skipped")
@@ -244,8 +246,6 @@ def sql(
     format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
 ) -> None:
     """Query the serving file (read-only: no other files, no ATTACH, COPY, EXPORT, INSTALL, LOAD or SET)."""
-    from rich.text import Text
-
     from warehouse.query import QueryRefused, run
 
     paths = _paths()
@@ -298,7 +298,7 @@ def _table(title: str, columns: list[str], rows) -> None:
     for c in columns:
         t.add_column(c)
     for r in rows:
-        t.add_row(*["-" if v is None else str(v) for v in r])
+        t.add_row(*[Text("-" if v is None else str(v)) for v in r])  # plain text: cells may echo file content
     out.print(t)
 
 
@@ -356,7 +356,7 @@ def snapshot_build(
     from ingest.snapshot import build
 
     for e in build(source_dir, _paths().snapshot, accessed=accessed):
-        out.print(f"{e['path']}: {e['rows']} figures from {e['original']['file_name']}")
+        out.print(f"{e['path']}: {e['rows']} figures from {e['original']['file_name']}", markup=False)
 
 
 def main() -> None:

@@ -62,3 +62,16 @@ def test_one_row_cannot_make_a_new_bgs_edition(tmp_path, year, reason):
         parse_file("bgs", path)
     assert info.value.line == len(text.splitlines()) + 1
     assert parse_file("bgs", BGS / "BGS_tungsten_production.csv").vintage == "BGS2023"
+
+
+def test_a_country_name_that_resolves_to_nothing_is_not_taken_on_the_file_code(tmp_path):
+    """A row naming an unknown country with China's code is refused (name and code cannot be
+    checked against each other), as a known name with another country's code is."""
+    text = (BGS / "BGS_tungsten_production.csv").read_text()
+    lines = text.splitlines(keepends=True)
+    for row, reason in [(lines[1].replace(",Austria,", ",Atlantis,").replace(",AUT,", ",CHN,"), "unknown country name 'Atlantis'"),
+                        (lines[1].replace(",AUT,", ",CHN,"), "resolves to AUT but the file says CHN")]:
+        path = tmp_path / "BGS_tungsten_production.csv"
+        path.write_text(lines[0] + row + "".join(lines[2:]))
+        with pytest.raises(ParseError, match=reason):
+            parse_file("bgs", path)

@@ -133,3 +133,21 @@ def test_status_says_when_the_served_file_is_behind_and_why(warehouse, tmp_path)
     record_failed_build(warehouse, "dbt build failed, the serving file was not replaced: in_range_x: fail 1")
     r = runner.invoke(app, ["status"])
     assert "failed: dbt build failed" in r.stdout and "in_range_x" in r.stdout, r.stdout
+
+
+def test_file_content_and_names_are_echoed_as_they_are(warehouse, tmp_path):
+    """A refused file's name and content are printed literally, not as rich markup or emoji."""
+    path = tmp_path / "prices :x: [red]sheet.csv"
+    path.write_text("Country,Year,Value\n:x: [bold]Atlantis[/bold],2020,5\n")
+    r = _tungsten("ingest", "bgs", str(path))
+    assert r.returncode == 1, r.stderr
+    assert "prices :x: [red]sheet.csv" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_a_negative_claimed_share_is_refused(warehouse, tmp_path):
+    from helpers import edited
+
+    p = edited(tmp_path, "claims.csv", "PB-CHN-SHARE-2024,country,CHN,mine_supply_share,2024,81,",
+               "PB-CHN-SHARE-2024,country,CHN,mine_supply_share,2024,-81,")
+    r = _tungsten("ingest", "claims", str(p))
+    assert r.returncode == 1 and "expect_column_values_to_be_between on value" in r.stderr, r.stderr

@@ -139,11 +139,13 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
                 value_published=raw_quantity, unit_published=unit_published, unit_code=unit_code, note=notes,
                 line=line, column="quantity", is_estimate="estimate" in notes.lower())
         if iso3:
-            # BGS gives its own ISO3; keep it unless it disagrees with the name (then trust neither: flag it).
+            # BGS gives its own ISO3: it must agree with the name. A name that resolves to no country
+            # cannot be checked against it, so it is refused too (never guessed from the code alone).
             row = out.rows[-1]
-            if row["country_iso3"] is None:
-                row["country_iso3"] = iso3
-            elif row["country_iso3"] != iso3:
+            if row["country_iso3"] is None and not row["is_aggregate"]:
+                raise ParseError(file, f"unknown country name {country!r} (the file says {iso3}): if it is that country, "
+                                 "add the name to ingest/reference/country_aliases.csv", line=line, field="country_trans")
+            if row["country_iso3"] != iso3:
                 raise ParseError(file, f"country {country!r} resolves to {row['country_iso3']} but the file says {iso3}",
                                  line=line, field="country_iso3_code")
     return ParsedFile(source.id, vintage, file, sha, encoding, fmt, {DATASET: out.frame()})
