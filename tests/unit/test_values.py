@@ -39,3 +39,16 @@ def test_empty_cell_is_no_figure():
 def test_text_is_refused(cell):
     with pytest.raises(ValueError, match="not a figure"):
         parse_cell(cell)
+
+
+def test_nan_and_infinity_are_not_figures():
+    """'NaN' is what a program writes for a number it failed to compute, not a publisher's 'not
+    available'; an infinity is no figure either: both are refused, never read as missing."""
+    import pytest
+
+    from ingest.values import parse_cell
+
+    for text in ("NaN", "nan", "inf", "-inf", "Infinity"):
+        with pytest.raises(ValueError, match="not a figure"):
+            parse_cell(text)
+    assert parse_cell("NA").qualifier == "not_available"
