@@ -151,3 +151,13 @@ def test_a_negative_claimed_share_is_refused(warehouse, tmp_path):
                "PB-CHN-SHARE-2024,country,CHN,mine_supply_share,2024,-81,")
     r = _tungsten("ingest", "claims", str(p))
     assert r.returncode == 1 and "expect_column_values_to_be_between on value" in r.stderr, r.stderr
+
+
+def test_an_unwritable_serving_folder_is_named(warehouse, monkeypatch):
+    """A serving path where no file can be made (/proc refuses even root): the refresh fails with
+    the cause (the folder and the OS's reason), not a traceback, and leaves no temporary file."""
+    target = "/proc/tungsten-serving-test/tungsten.duckdb"
+    monkeypatch.setenv("TUNGSTEN_SERVING_PATH", target)
+    r = _tungsten("refresh", "--force")
+    assert r.returncode != 0
+    assert "Traceback" not in r.stderr and "/proc/tungsten-serving-test" in r.stderr, r.stderr
