@@ -18,7 +18,12 @@ line; a value cell holding text is refused here, naming line and column. Codes a
 of spaces; names and descriptions (kind `label`) are kept exactly as published.
 
 CSV files are read in bounded chunks (CHUNK_ROWS rows) so a bulk file of tens of millions of
-rows never sits in memory whole; lines are numbered as in the file (header = line 1).
+rows never sits in memory whole; lines are numbered as in the file (header = line 1). A line
+whose read cells are all empty (a blank line, or a spreadsheet's trailing ",,,,") gives no
+row. A file a user gives must hold data: a CSV of a header only, or an API response with no
+records, is refused ("no data rows"; `fetch` does not load a response without records, see
+warehouse.refresh.fetch_comtrade). A cell larger than any real one (MAX_CELL bytes) in a column the
+warehouse reads, or a first line longer than HEAD bytes, is refused naming line and column.
 """
 
 from __future__ import annotations
@@ -55,6 +60,10 @@ CHUNK_ROWS = int(os.environ.get("TUNGSTEN_CHUNK_ROWS", "1000000"))
 KINDS = {"int": pl.Int32, "float": pl.Float64}
 READ_TYPES = {**KINDS, "bool": pl.Boolean}  # what the CSV reader types itself on the fast path
 GZIP_MAGIC = b"\x1f\x8b"
+HEAD = 65536  # bytes read to tell the format: the header line must fit (a real one is under 1 KiB)
+# A real Comtrade cell is at most a few hundred bytes (the longest HS descriptions); this is
+# Python's csv field limit, far above any of them: a larger cell is a damaged or hostile file.
+MAX_CELL = 131_072
 TRUE, FALSE = {"true", "1", "t", "yes"}, {"false", "0", "f", "no"}
 
 
@@ -93,10 +102,12 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
     """Parse a Comtrade CSV or API JSON file. Reads lazily: rows are produced chunk by chunk."""
     path = Path(path)
     file = path.name
-    head = data[:65536] if data is not None else _head(path)
+    head = data[:HEAD] if data is not None else _head(path)
+    whole = len(head) < HEAD  # the head is the whole file (its text, once decompressed)
     gzipped = head[:2] == GZIP_MAGIC  # Comtrade's bulk downloads come gzipped; polars reads them as they are
     if gzipped:
         head = _gunzip_head(head, file)
+        whole = whole and len(head) < HEAD
     if not head.strip():
         raise ParseError(file, "the file is empty")
     if b"\x00" in head[:4096]:
@@ -106,28 +117,52 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
     if head.lstrip(b"\xef\xbb\xbf \r\n\t")[:1] in (b"{", b"["):
         body = data if data is not None else path.read_bytes()
         raw = read_api_json(_gunzip(body, file) if gzipped else body, file)
+        if raw.height == 0:
+            raise ParseError(file, "no data rows: the API response has no records (`tungsten fetch` skips such an "
+                                   "answer; a file of none is not loaded)")
         frame = tidy_chunk(raw, "api_v1", file, vintage, sha, source.id)
         chunks = FrameChunks(lambda: iter([frame]), TRADE_SCHEMA)
         return ParsedFile(source.id, vintage, file, sha, "utf-8", "comtrade api_v1 json", {DATASET: chunks})
-    header_line = head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").rstrip("\r")
+    if b"\n" not in head and not whole:
+        raise ParseError(file, f"the first line is longer than {HEAD // 1024} KiB: longer than any real Comtrade header "
+                               "(a few hundred bytes); not a Comtrade CSV, or a damaged file", line=1)
+    first, _, rest = head.partition(b"\n")
+    header_line = first.decode("utf-8-sig", errors="replace").rstrip("\r")
     sep = _separator(header_line)
     header = next(csv.reader([header_line], delimiter=sep))
     header = [h.strip() for h in header]
     fmt = detect_format(header, file)
+    if whole and not rest.translate(None, b" \t\r\n,;\""):  # a larger file is counted as it is read
+        raise ParseError(file, "no data rows: the file has its header line and nothing else")
     body: Path | bytes = data if data is not None else path
 
     def read() -> Iterator[pl.DataFrame]:
+        rows = 0
         for raw in _csv_batches(body, sep, fmt, header, file):
-            yield tidy_chunk(raw, fmt, file, vintage, sha, source.id)
+            raw = _without_blank_lines(raw)
+            if raw.height:
+                rows += raw.height
+                yield tidy_chunk(raw, fmt, file, vintage, sha, source.id)
+        if not rows:
+            raise ParseError(file, "no data rows: the file has its header line and nothing else"
+                                   " (or only blank lines)")
 
     return ParsedFile(source.id, vintage, file, sha, "utf-8", f"comtrade {fmt} csv{' (gzip)' if gzipped else ''}",
                       {DATASET: FrameChunks(read, TRADE_SCHEMA)})
 
 
+def _without_blank_lines(raw: pl.DataFrame) -> pl.DataFrame:
+    """The rows with at least one read cell that is not empty (a blank line is no record)."""
+    cells = [pl.col(c).is_null() | (pl.col(c).str.len_bytes() == 0) if t == pl.String else pl.col(c).is_null()
+             for c, t in raw.schema.items() if c != "source_line"]
+    blank = raw.select(pl.all_horizontal(cells).alias("blank"))["blank"]
+    return raw.filter(~blank) if blank.any() else raw
+
+
 def _gunzip_head(head: bytes, file: str) -> bytes:
     """The first 64 KiB of a gzipped file's text, from its first compressed bytes."""
     try:
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 65536)
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, HEAD)
     except zlib.error as exc:
         raise ParseError(file, f"a damaged gzip file: {exc}") from None
 
@@ -141,7 +176,7 @@ def _gunzip(body: bytes, file: str) -> bytes:
 
 def _head(path: Path) -> bytes:
     with open(path, "rb") as fh:
-        return fh.read(65536)
+        return fh.read(HEAD)
 
 
 def _separator(header_line: str) -> str:
@@ -156,20 +191,27 @@ def _csv_batches(source: Path | bytes, sep: str, fmt: str, header: list[str], fi
     not yet given, and tidy_chunk accepts the cell or names it."""
     cols = {c: fk for c, fk in formats()[fmt].items() if fk[0] in TRADE_SCHEMA}
     typed = {c: READ_TYPES[k] for c, (_f, k) in cols.items() if k in READ_TYPES}
+    floats = [f for _c, (f, k) in cols.items() if k == "float"]
     given = 0
     try:
         try:
             for batch in _scan(source, sep, header, cols, typed, skip=0).collect_batches(chunk_size=CHUNK_ROWS):
+                if floats and batch.select(pl.any_horizontal([pl.col(f).is_infinite().any() for f in floats])).item():
+                    raise _ReadAsText  # a number too large for a float: what its cell was, the text read says
                 given += batch.height
                 yield batch
             return
-        except pl.exceptions.ComputeError:
+        except (pl.exceptions.ComputeError, _ReadAsText):
             pass  # read on as text from row `given`
         yield from _scan(source, sep, header, cols, {}, skip=given).collect_batches(chunk_size=CHUNK_ROWS)
     except pl.exceptions.PolarsError as exc:
         raise ParseError(file, f"malformed CSV: {str(exc).splitlines()[0]}") from exc
     except OSError as exc:  # a gzipped file cut short
         raise ParseError(file, f"unreadable after row {given}: {exc} (a damaged or truncated file?)") from exc
+
+
+class _ReadAsText(Exception):
+    """The typed read met a cell it should not take as it is: read on as text."""
 
 
 def _scan(source: Path | bytes, sep: str, header: list[str], cols: dict[str, tuple[str, str]],
@@ -251,8 +293,28 @@ def check_cells(raw: pl.DataFrame, fmt: str, file: str) -> None:
                              line=int(first["source_line"]), field=labels[field])
 
 
+def check_sizes(raw: pl.DataFrame, fmt: str, file: str) -> None:
+    """Refuse a chunk with a text cell larger than any real one (MAX_CELL bytes), naming the
+    first such cell's line and column as published, not its text."""
+    texts = [c for c, t in raw.schema.items() if t == pl.String]
+    if not texts:
+        return
+    longest = raw.select([pl.col(c).str.len_bytes().max().alias(c) for c in texts]).row(0, named=True)
+    over = [c for c in texts if (longest[c] or 0) > MAX_CELL]
+    if not over:
+        return
+    labels = {f: c for c, (f, _k) in formats()[fmt].items()}
+    hits = [raw.filter(pl.col(c).str.len_bytes() > MAX_CELL).select("source_line", pl.col(c).str.len_bytes()).row(0) + (c,)
+            for c in over]
+    line, size, field = min(hits)
+    raise ParseError(file, f"a cell of {size:,} bytes: larger than any real Comtrade cell (a few hundred bytes at most; "
+                           f"the reader takes up to {MAX_CELL:,}), a damaged or hostile file", line=int(line),
+                     field=labels.get(field, field))
+
+
 def tidy_chunk(raw: pl.DataFrame, fmt: str, file: str, vintage: str, sha: str, source_id: str) -> pl.DataFrame:
     """Text rows of one chunk (canonical field names) -> tidy trade rows, in one polars plan."""
+    check_sizes(raw, fmt, file)
     check_cells(raw, fmt, file)
     kinds = {f: k for f, k in formats()[fmt].values()}
 
