@@ -29,9 +29,12 @@ def test_api_json_and_csv_give_the_same_rows(tmp_path):
     assert sorted(j.filter(pl.col("partner_iso3") == "WLD")["reporter_iso3"]) == ["AUT", "USA"]
 
 
-def test_empty_api_data_is_no_rows(tmp_path):
+def test_empty_api_data_given_as_a_file_is_refused(tmp_path):
+    """A response with no records is a load of nothing: refused when a user gives it (`fetch`
+    drops such responses before parsing)."""
     (tmp_path / "e.json").write_bytes(api_body([]))
-    assert rows(parse_comtrade(tmp_path / "e.json")).height == 0
+    with pytest.raises(ParseError, match="no data rows"):
+        rows(parse_comtrade(tmp_path / "e.json"))
 
 
 def test_special_areas_kept_and_flagged(tmp_path):
