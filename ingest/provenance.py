@@ -44,13 +44,35 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
     if b"\x00" in data[:4096]:
         raise ParseError(file, "the file is binary (NUL bytes), not a CSV text file")
     try:
-        return data.decode("utf-8-sig"), "utf-8"
+        text, encoding = data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise ParseError(file, f"cannot decode as UTF-8 or cp1252 at byte {exc.start}") from exc
+        try:
+            text, encoding = data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError as exc:
+            raise ParseError(file, f"cannot decode as UTF-8 or cp1252 at byte {exc.start}") from exc
+    if not text.strip():  # a byte-order mark and nothing else
+        raise ParseError(file, "the file is empty")
+    return text, encoding
+
+
+def check_strings(doc, file: str) -> None:
+    """Refuse a parsed JSON or YAML document any of whose strings (keys included) holds a lone
+    UTF-16 surrogate: both formats let an escape such as "\\ud800" stand alone, and such a
+    string is no text (no UTF-8 writer, polars or DuckDB among them, can store it)."""
+    stack: list[tuple[object, str]] = [(doc, "")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((k, f"{where}/{str(k)[:40]} (key)") for k in node)
+            stack.extend((v, f"{where}/{str(k)[:40]}") for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{where}/{i}") for i, v in enumerate(node))
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ParseError(file, f"{where or '/'}: the text holds a lone UTF-16 surrogate "
+                                       f"{node[exc.start]!r} (an escape that encodes no character)") from None
 
 
 def csv_records(text: str, file: str) -> Iterator[tuple[int, list[str]]]:

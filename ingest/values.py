@@ -7,6 +7,7 @@ suffixes (estimated). Anything else is refused, never guessed.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -15,7 +16,9 @@ WITHHELD = {"w"}
 NOT_AVAILABLE = {"na", "n/a", "n.a.", "xx"}
 # "NaN" is not among them: it is what a program writes for a number it failed to compute, not
 # what a publisher prints for "not available", so a file holding it is refused.
-_NUMBER = re.compile(r"^(?P<op>[<>]=?)?\s*(?P<num>-?\d{1,3}(,\d{3})+(\.\d+)?|-?\d+(\.\d+)?)\s*(?P<est>e)?$", re.IGNORECASE)
+# ASCII digits only: a digit of another script in a figure is a damaged file, not a number.
+_NUMBER = re.compile(r"^(?P<op>[<>]=?)?\s*(?P<num>-?\d{1,3}(,\d{3})+(\.\d+)?|-?\d+(\.\d+)?)\s*(?P<est>e)?$",
+                     re.IGNORECASE | re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,12 @@ class ParsedValue:
     value: float | None
     qualifier: str | None  # estimated | withheld | greater_than | less_than | not_available | zero | None
     is_estimate: bool = False
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """A cell as a message quotes it: whole if short, else its start and its length (a damaged
+    file can hold a cell of megabytes)."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
 
 
 def parse_cell(text: str | None) -> ParsedValue | None:
@@ -41,8 +50,10 @@ def parse_cell(text: str | None) -> ParsedValue | None:
         return ParsedValue(None, "not_available")
     m = _NUMBER.match(raw)
     if not m:
-        raise ValueError(f"not a figure: {text!r} (expected a number, 'W', 'NA', '—' or '>N')")
+        raise ValueError(f"not a figure: {shown(text)} (expected a number, 'W', 'NA', '—' or '>N')")
     value = float(m["num"].replace(",", ""))
+    if not math.isfinite(value):  # hundreds of digits: beyond any float, read as infinity
+        raise ValueError(f"not a figure: {shown(text)} is beyond any number a publisher prints")
     op = m["op"]
     is_est = bool(m["est"])
     if op and op.startswith(">"):

@@ -15,11 +15,11 @@ from functools import cache
 from pathlib import Path
 
 from ingest.errors import ParseError
-from ingest.provenance import csv_records, decode, sha256_bytes
+from ingest.provenance import check_strings, csv_records, decode, sha256_bytes
 from ingest.reference import normalize_key
 from ingest.sources import Source, unit_code_for
 from ingest.tidy import FigureRows, ParsedFile
-from ingest.values import ParsedValue, parse_cell
+from ingest.values import ParsedValue, parse_cell, shown
 
 DATASET = "production"
 REQUIRED = ["country_trans", "country_iso3_code", "year", "quantity", "units", "bgs_statistic_type_trans",
@@ -44,11 +44,22 @@ def _records(data: bytes, file: str):
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ParseError(file, f"invalid JSON: {exc.msg}", line=exc.lineno) from exc
-        features = doc.get("features")
+        except RecursionError:
+            raise ParseError(file, "invalid JSON: nested too deep to read") from None
+        check_strings(doc, file)
+        features = doc.get("features") if isinstance(doc, dict) else None
         if not isinstance(features, list):
             raise ParseError(file, "JSON without a 'features' list: not a BGS OGC API FeatureCollection")
-        return encoding, "bgs_geojson", [(i + 1, f.get("properties") or {}) for i, f in enumerate(features)]
+        out = []
+        for i, f in enumerate(features):
+            props = f.get("properties") if isinstance(f, dict) else None
+            if not isinstance(props, dict | None):
+                raise ParseError(file, f"feature {i + 1} has no 'properties' object", line=i + 1)
+            out.append((i + 1, props or {}))
+        return encoding, "bgs_geojson", out
     records = list(csv_records(text, file))
+    if not records:
+        raise ParseError(file, "no header line")
     header_line, header = records[0]
     header = [h.strip() for h in header]
     missing = [c for c in REQUIRED if c not in header]
@@ -111,8 +122,8 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
         if metric is None:
             continue  # another BGS statistic or commodity in the same export
         year_text = str(rec["year"]).strip()[:4]
-        if not year_text.isdigit():
-            raise ParseError(file, f"year {rec['year']!r} is not a date", line=line, field="year")
+        if not (year_text.isascii() and year_text.isdigit()):
+            raise ParseError(file, f"year {shown(str(rec['year']))} is not a date", line=line, field="year")
         unit_published = str(rec["units"]).strip()
         unit_code = unit_code_for(source, unit_published)
         if unit_code is None:

@@ -17,12 +17,14 @@ JSON has no lines.
 from __future__ import annotations
 
 import json
+import math
+import re
 from pathlib import Path
 
 import polars as pl
 
 from ingest.errors import ParseError
-from ingest.provenance import sha256_bytes
+from ingest.provenance import check_strings, sha256_bytes
 from ingest.sources import Source
 from ingest.tidy import ParsedFile
 from ingest.trade import TOTAL_CUSTOMS, TOTAL_MOT, TOTAL_PARTNER2, TRADE_SCHEMA, area_of_name, finish, is_area_code
@@ -34,37 +36,68 @@ SIDES = {"exporters": ("X", "export"), "importers": ("M", "import")}
 def _load(path: Path, data: bytes | None) -> tuple[dict, bytes]:
     data = path.read_bytes() if data is None else data
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
+        doc = json.loads(data.decode("utf-8-sig"), parse_constant=_no_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ParseError(path.name, f"not valid JSON: {exc}") from exc
-    if not isinstance(doc, dict) or "trade" not in doc or "primary" not in (doc.get("trade") or {}):
+    except RecursionError:
+        raise ParseError(path.name, "not valid JSON: nested too deep to read") from None
+    except ValueError as exc:  # NaN or Infinity (_no_constant)
+        raise ParseError(path.name, f"not valid JSON: {exc}") from None
+    check_strings(doc, path.name)
+    trade = doc.get("trade") if isinstance(doc, dict) else None
+    if not isinstance(trade, dict) or not isinstance(trade.get("primary"), dict):
         raise ParseError(path.name, "expected the critical-minerals-replication layout: an object with trade.primary "
                                     "{exporters, importers, hs_codes_used}")
     return doc, data
+
+
+def _no_constant(name: str):
+    """NaN and Infinity are no JSON (Python's reader takes them unless told not to)."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer of hundreds of digits
+        return False
 
 
 def parse(path: str | Path, *, source: Source, vintage: str | None = None, data: bytes | None = None) -> ParsedFile:
     path = Path(path)
     doc, data = _load(path, data)
     primary = doc["trade"]["primary"]
-    codes = [str(c) for c in primary.get("hs_codes_used") or []]
-    if len(codes) != 1:
-        raise ParseError(path.name, f"expected exactly one HS code in trade.primary.hs_codes_used, found {codes}")
-    hs = codes[0]
-    hs_label = (primary.get("hs_descriptions") or {}).get(hs)
+    used = primary.get("hs_codes_used")
+    codes = [str(c) for c in used] if isinstance(used, list) else []
+    if len(codes) != 1 or not isinstance(used[0], (str, int)) or isinstance(used[0], bool) or not codes[0].strip():
+        raise ParseError(path.name, f"expected exactly one HS code in trade.primary.hs_codes_used, found {str(used)[:200]}")
+    hs = codes[0].strip()
+    descriptions = primary.get("hs_descriptions")
+    hs_label = descriptions.get(hs) if isinstance(descriptions, dict) else None
+    if hs_label is not None and not isinstance(hs_label, str):
+        raise ParseError(path.name, f"trade.primary.hs_descriptions.{hs}: {str(hs_label)[:80]!r} is not a text")
     rows, n = [], 0
     for side, (flow_code, flow) in SIDES.items():
-        for year_text, block in sorted((primary.get(side) or {}).items()):
-            where = f"trade.primary.{side}.{year_text}"
+        years = primary.get(side)
+        if years is None:
+            continue
+        if not isinstance(years, dict):
+            raise ParseError(path.name, f"trade.primary.{side}: expected an object of years, found {type(years).__name__}")
+        for year_text, block in sorted(years.items()):
+            where = f"trade.primary.{side}.{year_text[:20]}"
+            if not re.fullmatch(r"[0-9]{4}", year_text):
+                raise ParseError(path.name, f"{where}: {year_text[:20]!r} is not a year")
+            year = int(year_text)
             try:
-                year = int(year_text)
                 entries = [("World", block["total_usd"])] + [(e["country"], e["value_usd"]) for e in block["top"]]
             except (KeyError, TypeError, ValueError) as exc:
-                raise ParseError(path.name, f"{where}: expected total_usd and top[country, value_usd] ({exc})") from exc
+                raise ParseError(path.name, f"{where}: expected total_usd and top[country, value_usd] ({str(exc)[:80]})") from exc
             for name, value in entries:
                 n += 1
-                if not isinstance(value, (int, float)) or isinstance(value, bool):
-                    raise ParseError(path.name, f"{where}: {value!r} is not a number", line=n, field="value_usd")
+                if not isinstance(name, str) or not name.strip():
+                    raise ParseError(path.name, f"{where}: country {str(name)[:80]!r} is not a name", line=n, field="country")
+                if not isinstance(value, (int, float)) or isinstance(value, bool) or not _finite(value):
+                    raise ParseError(path.name, f"{where}: {str(value)[:80]!r} is not a number", line=n, field="value_usd")
                 iso3 = area_of_name(name)
                 rows.append({
                     "freq": "A", "year": year, "period": str(year), "classification": "HS",

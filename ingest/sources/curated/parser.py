@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from pathlib import Path
 
 import polars as pl
@@ -19,10 +20,11 @@ import yaml
 
 from ingest.errors import ParseError
 from ingest.families import CLAIMS_SCHEMA, CURATED_PROVENANCE, SECTIONS
-from ingest.provenance import decode, sha256_bytes
+from ingest.provenance import check_strings, decode, sha256_bytes
 from ingest.sources import Source
 from ingest.tidy import ParsedFile
 from ingest.units import concentrate_factor, factors
+from ingest.values import shown
 
 # basis as quoted -> unit_code of unit_factors.csv for a tonnage on that basis
 BASIS_UNIT = {"W": "t_w", "WO3": "t_wo3", "APT": "t_apt", "WC": "t_wc"}
@@ -65,36 +67,46 @@ def parse_claims(path: str | Path, *, source: Source, vintage: str | None = None
     text, encoding = decode(data, path.name)
     sha = sha256_bytes(data)
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        rows = _claim_rows(reader, path.name, source, vintage or _version(sha), sha)
+    except csv.Error as exc:  # a stray quote or line break, a field beyond the csv module's limit
+        raise ParseError(path.name, f"malformed CSV: {exc}", line=reader.line_num or 1) from exc
+    if not rows:
+        raise ParseError(path.name, "no claims in the file")
+    frame = pl.DataFrame(rows, schema=CLAIMS_SCHEMA, orient="row")
+    return ParsedFile(source.id, vintage or _version(sha), path.name, sha, encoding, "curated_claims_csv", {"claims": frame})
+
+
+def _claim_rows(reader: csv.DictReader, file: str, source: Source, version: str, sha: str) -> list[dict]:
     missing = [c for c in CLAIM_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise ParseError(path.name, f"missing columns {missing}; expected {CLAIM_COLUMNS}", line=1)
+        raise ParseError(file, f"missing columns {missing}; expected {CLAIM_COLUMNS}", line=1)
     rows = []
     for rec in reader:
         line = reader.line_num
         if None in rec or any(v is None for v in rec.values()):
-            raise ParseError(path.name, "wrong number of fields", line=line)
+            raise ParseError(file, "wrong number of fields", line=line)
         row = {k: (rec[k].strip() or None) for k in CLAIM_COLUMNS}
         for num in ("value", "value_high"):
             if row[num] is not None:
                 try:
                     row[num] = float(row[num].replace(",", ""))
                 except ValueError:
-                    raise ParseError(path.name, f"{row[num]!r} is not a number", line=line, field=num) from None
+                    raise ParseError(file, f"{shown(row[num])} is not a number", line=line, field=num) from None
+                if not math.isfinite(row[num]):
+                    raise ParseError(file, f"{shown(rec[num].strip())} is not a finite number", line=line, field=num)
         period = row["period"] or ""
-        row["period_year"] = int(period[:4]) if period[:4].isdigit() else None
+        row["period_year"] = int(period[:4]) if period[:4].isascii() and period[:4].isdigit() else None
         flag = (row["is_forecast"] or "").lower()
         if flag not in ("true", "false"):
-            raise ParseError(path.name, f"is_forecast must be true or false, got {row['is_forecast']!r}", line=line, field="is_forecast")
+            raise ParseError(file, f"is_forecast must be true or false, got {shown(row['is_forecast'] or '')}", line=line,
+                             field="is_forecast")
         row["is_forecast"] = flag == "true"
         row["value_t_w"] = tonnage_t_w(row["value"], row["unit"], row["basis"])
         row["value_high_t_w"] = tonnage_t_w(row["value_high"], row["unit"], row["basis"])
-        row.update(source_id_file=source.id, vintage=vintage or _version(sha), source_file=path.name,
-                   source_sha256=sha, source_line=line)
+        row.update(source_id_file=source.id, vintage=version, source_file=file, source_sha256=sha, source_line=line)
         rows.append(row)
-    if not rows:
-        raise ParseError(path.name, "no claims in the file")
-    frame = pl.DataFrame(rows, schema=CLAIMS_SCHEMA, orient="row")
-    return ParsedFile(source.id, vintage or _version(sha), path.name, sha, encoding, "curated_claims_csv", {"claims": frame})
+    return rows
 
 
 # --- projects ---------------------------------------------------------------------------
@@ -109,11 +121,16 @@ def parse_projects(path: str | Path, *, source: Source, vintage: str | None = No
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ParseError(path.name, f"invalid YAML: {getattr(exc, 'problem', exc)}", line=mark.line + 1 if mark else None) from exc
+    except (ValueError, TypeError, OverflowError) as exc:  # a value of its type that cannot be: 2025-13-45, !!int x
+        raise ParseError(path.name, f"invalid YAML value: {str(exc)[:200]}") from exc
+    except RecursionError:
+        raise ParseError(path.name, "invalid YAML: nested too deep to read") from None
+    check_strings(doc, path.name)
     if not isinstance(doc, dict):
         raise ParseError(path.name, "expected a mapping of sections: " + ", ".join(SECTIONS))
     unknown = set(doc) - set(SECTIONS)
     if unknown:
-        raise ParseError(path.name, f"unknown sections {sorted(unknown)}; expected {list(SECTIONS)}")
+        raise ParseError(path.name, f"unknown sections {sorted(str(k)[:80] for k in unknown)}; expected {list(SECTIONS)}")
     version = vintage or _version(sha)
     frames = {}
     for section, (table, fields, required) in SECTIONS.items():
@@ -127,7 +144,8 @@ def parse_projects(path: str | Path, *, source: Source, vintage: str | None = No
                 raise ParseError(path.name, "each entry must be a mapping", field=where)
             extra = set(item) - set(fields) - {"note"}
             if extra:
-                raise ParseError(path.name, f"unknown keys {sorted(extra)}; allowed: {sorted(fields)}", field=where)
+                raise ParseError(path.name, f"unknown keys {sorted(str(k)[:80] for k in extra)}; allowed: {sorted(fields)}",
+                                 field=where)
             lacking = [k for k in required if item.get(k) in (None, "", [])]
             if lacking:
                 raise ParseError(path.name, f"missing {lacking}", field=where)
@@ -135,20 +153,9 @@ def parse_projects(path: str | Path, *, source: Source, vintage: str | None = No
             for k, dtype in fields.items():
                 v = item.get(k)
                 try:
-                    if v is None:
-                        row[k] = None
-                    elif dtype == pl.Float64:
-                        row[k] = float(v)
-                    elif dtype == pl.Int32:
-                        row[k] = int(v)
-                    elif dtype == pl.Boolean:
-                        if not isinstance(v, bool):
-                            raise ValueError(v)
-                        row[k] = v
-                    else:
-                        row[k] = _str(v)
-                except (TypeError, ValueError):
-                    raise ParseError(path.name, f"{k} = {v!r} is not a {dtype}", field=where) from None
+                    row[k] = _typed(v, dtype)
+                except (TypeError, ValueError, OverflowError):
+                    raise ParseError(path.name, f"{k} = {shown(str(v))} is not a {dtype}", field=where) from None
             if section in ("stakes", "financing", "figures", "milestones") and not (row.get("project_id") or row.get("group_id")):
                 raise ParseError(path.name, "needs project_id or group_id", field=where)
             if table == "project_figures":
@@ -158,6 +165,35 @@ def parse_projects(path: str | Path, *, source: Source, vintage: str | None = No
         frames[table] = pl.DataFrame(rows, schema={**fields, **CURATED_PROVENANCE}, orient="row")
     _check_references(path.name, frames)
     return ParsedFile(source.id, version, path.name, sha, encoding, "curated_projects_yaml", frames)
+
+
+INT32 = (-(2**31), 2**31 - 1)
+
+
+def _typed(v, dtype):
+    """A YAML value as its column's type; TypeError/ValueError/OverflowError when it is not one
+    (a bool is no number, a number no bool; 1.5 is no integer; NaN and infinity no figure)."""
+    if v is None:
+        return None
+    if dtype == pl.Float64:
+        if isinstance(v, bool):
+            raise TypeError(v)
+        x = float(v)
+        if not math.isfinite(x):
+            raise ValueError(v)
+        return x
+    if dtype == pl.Int32:
+        if isinstance(v, bool) or (isinstance(v, float) and not v.is_integer()):
+            raise TypeError(v)
+        x = int(v)
+        if not INT32[0] <= x <= INT32[1]:
+            raise OverflowError(v)
+        return x
+    if dtype == pl.Boolean:
+        if not isinstance(v, bool):
+            raise ValueError(v)
+        return v
+    return _str(v)
 
 
 def _check_references(file: str, frames: dict[str, pl.DataFrame]) -> None:

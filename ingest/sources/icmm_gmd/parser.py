@@ -44,9 +44,15 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
         raise ParseError(path.name, f"not a readable xlsx workbook: {exc}") from exc
     if SHEET not in reader.sheet_names:
         raise ParseError(path.name, f"no sheet {SHEET!r} (sheets: {reader.sheet_names}); expected the ICMM Global Mining Dataset")
-    sheet = reader.load_sheet_by_name(SHEET, dtypes="string")
-    raw = sheet.to_polars()
-    raw = raw.rename({c: c.strip() for c in raw.columns})
+    try:
+        raw = reader.load_sheet_by_name(SHEET, dtypes="string").to_polars()
+    except Exception as exc:  # fastexcel's errors (a damaged zip member, XML, cell) and arrow's
+        raise ParseError(path.name, f"sheet {SHEET!r} is not readable: {str(exc)[:300]}") from exc
+    names = [c.strip() for c in raw.columns]
+    twice = sorted({c for c in names if c in COLUMNS and names.count(c) > 1})
+    if twice:
+        raise ParseError(path.name, f"sheet {SHEET!r} has columns {twice} more than once", line=1)
+    raw = raw.rename({c: c.strip() for c in raw.columns if c.strip() in COLUMNS})
     missing = [c for c in COLUMNS if c not in raw.columns]
     if missing:
         raise ParseError(path.name, f"sheet {SHEET!r} lacks columns {missing}", line=1)

@@ -41,7 +41,7 @@ import polars as pl
 
 from ingest.chunks import FrameChunks
 from ingest.errors import ParseError
-from ingest.provenance import sha256_bytes, sha256_file
+from ingest.provenance import check_strings, sha256_bytes, sha256_file
 from ingest.sources import Source, default_vintage_from_name, folder_table
 from ingest.tidy import ParsedFile
 from ingest.trade import (
@@ -128,8 +128,14 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
                                "(a few hundred bytes); not a Comtrade CSV, or a damaged file", line=1)
     first, _, rest = head.partition(b"\n")
     header_line = first.decode("utf-8-sig", errors="replace").rstrip("\r")
+    if "\r" in header_line:
+        raise ParseError(file, "lines end with a bare carriage return (old Mac line endings), which no Comtrade "
+                               "export uses; save the file with LF or CRLF line endings", line=1)
     sep = _separator(header_line)
-    header = next(csv.reader([header_line], delimiter=sep))
+    try:
+        header = next(csv.reader([header_line], delimiter=sep))
+    except csv.Error as exc:
+        raise ParseError(file, f"malformed header line: {exc}", line=1) from None
     header = [h.strip() for h in header]
     fmt = detect_format(header, file)
     if whole and not rest.translate(None, b" \t\r\n,;\""):  # a larger file is counted as it is read
@@ -232,6 +238,9 @@ def read_api_json(data: bytes, file: str) -> pl.DataFrame:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ParseError(file, f"not valid JSON (truncated or damaged?): {exc}") from exc
+    except RecursionError:
+        raise ParseError(file, "not valid JSON: nested too deep to read") from None
+    check_strings(doc, file)
     if isinstance(doc, dict):
         if doc.get("error"):
             raise ParseError(file, f"the Comtrade API returned an error: {doc['error']}")

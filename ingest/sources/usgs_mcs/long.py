@@ -16,11 +16,12 @@ from ingest.errors import ParseError
 from ingest.reference import normalize_key
 from ingest.sources import folder_table, unit_code_for
 from ingest.tidy import FigureRows
+from ingest.values import shown
 
 from .common import ReadContext, fit_row, is_blank
 
 REQUIRED = ["mcs chapter", "section", "country", "statistics_detail", "unit", "year", "value", "notes"]
-_PERIOD = re.compile(r"^(?P<start>\d{4})\s*[-–—]\s*(?P<end>\d{2}|\d{4})$")
+_PERIOD = re.compile(r"^(?P<start>\d{4})\s*[-–—]\s*(?P<end>\d{2}|\d{4})$", re.ASCII)
 
 
 @cache
@@ -30,14 +31,14 @@ def _statistics() -> dict[tuple[str, str], dict[str, str]]:
 
 def _year(text: str, ctx: ReadContext, line: int) -> tuple[int, str]:
     text = text.strip()
-    if text.isdigit() and len(text) == 4:
+    if text.isascii() and text.isdigit() and len(text) == 4:
         return int(text), text
     m = _PERIOD.match(text)
     if m:
         start, end = m["start"], m["end"]
         end_year = int(end) if len(end) == 4 else int(start[:2] + end)
         return end_year, f"{start}-{end_year}"
-    raise ParseError(ctx.file, f"year {text!r} is neither a year nor a period like 2021–24", line=line, field="Year")
+    raise ParseError(ctx.file, f"year {shown(text)} is neither a year nor a period like 2021–24", line=line, field="Year")
 
 
 def parse(header: list[str], records, ctx: ReadContext):

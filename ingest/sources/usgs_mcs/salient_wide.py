@@ -12,6 +12,7 @@ from ingest.errors import ParseError
 from ingest.reference import normalize_key
 from ingest.sources import folder_table
 from ingest.tidy import FigureRows
+from ingest.values import shown
 
 from .common import ReadContext, fit_row, is_blank
 
@@ -47,8 +48,8 @@ def parse(header: list[str], records, ctx: ReadContext):
             continue
         vintage = ctx.row_edition(fields[idx["_vintage"]], line, header[idx["_vintage"]])
         year_text = fields[idx["_year"]].strip()
-        if not year_text.isdigit():
-            raise ParseError(ctx.file, f"year {year_text!r} is not a year", line=line, field=header[idx["_year"]])
+        if not (year_text.isascii() and year_text.isdigit() and len(year_text) == 4):
+            raise ParseError(ctx.file, f"year {shown(year_text)} is not a year", line=line, field=header[idx["_year"]])
         for i, name, spec in mapped:
             if spec["metric"].startswith("_"):
                 continue
