@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.chunks import FrameChunks
 from ingest.families import raw_table, table_schemas
 from ingest.locations import SNAPSHOT_DIR
 from ingest.provenance import sha256_file
@@ -80,6 +81,8 @@ def build(source_dir: Path, out_dir: Path = SNAPSHOT_DIR, *, accessed: str | Non
         own, seen = [], {}
         for path, pf in files:
             for dataset, frame in pf.frames.items():
+                if isinstance(frame, FrameChunks):  # a streamed file: its tidy extract is small
+                    frame = frame.collect()
                 key = (dataset, pf.vintage)
                 if key in seen:
                     raise ValueError(f"{path.name} and {seen[key]} both give {source_id} {dataset} {pf.vintage}")

@@ -23,7 +23,7 @@ import yaml
 from ingest.errors import ParseError
 
 SOURCES_DIR = Path(__file__).resolve().parent
-FAMILIES = ("figures", "trade_flows", "sites", "curated")
+FAMILIES = ("figures", "trade_flows", "sites", "governance_indicators", "curated")
 REQUIRED_KEYS = ("id", "name", "publisher", "title", "licence", "is_public", "family", "datasets", "edition")
 
 
@@ -71,6 +71,8 @@ class Source:
     max_edition_lag_years: int | None = None
     max_age_days: int | None = None
     snapshot_inputs: tuple[str, ...] = ()
+    # trade sources: "reported" (one row per declaring reporter) or "reconciled" (one per flow, BACI)
+    flow_basis: str | None = None
     # extra GX rules for this source's loads, by raw table, in the form of warehouse/gx_suites/*.yml
     checks: dict = field(default_factory=dict, hash=False, compare=False)
 
@@ -197,6 +199,7 @@ def _definition(path: Path) -> Source:
         max_edition_lag_years=fresh.get("max_edition_lag_years"),
         max_age_days=fresh.get("max_age_days"), snapshot_inputs=tuple(snap.get("inputs") or ()),
         checks=_checks(path, doc.get("checks")),
+        flow_basis=doc.get("flow_basis") or ("reported" if doc["family"] == "trade_flows" else None),
     )
 
 
@@ -270,13 +273,13 @@ def meta_rows() -> list[dict]:
         "source_id": s.id, "source_type": s.source_type, "publisher": s.publisher, "title": s.title, "url": s.url,
         "licence": s.licence, "is_public": s.is_public, "date_published": s.date_published, "description": s.description,
         "name": s.name, "family": s.family, "world_total": s.world_total, "production_dataset": s.production_dataset,
-        "production_rank": s.production_rank, "edition_pattern": s.edition_pattern,
+        "production_rank": s.production_rank, "edition_pattern": s.edition_pattern, "flow_basis": s.flow_basis,
     } for s in all_sources().values()]
     for r in cited_sources():
         rows.append({**r, "is_public": r["is_public"] == "true", "url": r["url"] or None,
                      "date_published": r["date_published"] or None, "name": r["title"], "family": None,
                      "world_total": None, "production_dataset": None, "production_rank": None,
-                     "edition_pattern": None})
+                     "edition_pattern": None, "flow_basis": None})
     return rows
 
 

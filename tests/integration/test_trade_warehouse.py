@@ -21,7 +21,7 @@ CMR_FLOWS = "raw.trade_flows WHERE source_id = 'cmr_comtrade'"
 def test_top_hs2611_exporters_2022_from_the_snapshot(serving_con):
     top = serving_con.execute(
         "SELECT reporter_iso3, value_usd, share_pct, rank, world_is_published FROM marts.trade_market_share "
-        "WHERE hs_code LIKE '2611%' AND flow = 'export' AND year = 2022 ORDER BY rank LIMIT 3").fetchall()
+        "WHERE source_id = 'cmr_comtrade' AND hs_code LIKE '2611%' AND flow = 'export' AND year = 2022 ORDER BY rank LIMIT 3").fetchall()
     assert [r[0] for r in top] == ["RWA", "ESP", "BOL"]
     assert top[0][1] == pytest.approx(54.5e6, rel=1e-3) and top[0][3] == 1 and top[0][4] is True
     assert top[0][2] == pytest.approx(28.904279282377708)
@@ -38,7 +38,7 @@ def test_cli_sql_answers_top_exporters(built_warehouse, monkeypatch):
     for k, v in warehouse_env(built_warehouse).items():
         monkeypatch.setenv(k, v)
     res = CliRunner().invoke(app, ["sql", "-f", "csv", "SELECT reporter_iso3, round(value_usd / 1e6, 1) AS musd "
-                                   "FROM marts.trade_market_share WHERE hs_code LIKE '2611%' AND flow = 'export' "
+                                   "FROM marts.trade_market_share WHERE source_id = 'cmr_comtrade' AND hs_code LIKE '2611%' AND flow = 'export' "
                                    "AND year = 2022 ORDER BY rank LIMIT 1"])
     assert res.exit_code == 0, res.output
     assert res.output.splitlines()[1] == "RWA,54.5"

@@ -9,8 +9,8 @@ with ranked as (
     from {{ ref('trade_flows') }}
     where hs_group <> 'context' and not is_mirror
 )
-select source_id, reporter_iso3, partner_iso3, flow, year, hs_group, hs_group_label,
-       sum(value_usd) as value_usd
+select source_id, any_value(flow_basis) as flow_basis, reporter_iso3, partner_iso3, flow, year, hs_group,
+       hs_group_label, sum(value_usd) as value_usd, sum(net_weight_kg) / 1000.0 as quantity_t
 from ranked
 where hs_level = finest_level
-group by all
+group by source_id, reporter_iso3, partner_iso3, flow, year, hs_group, hs_group_label

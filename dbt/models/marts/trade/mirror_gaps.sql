@@ -2,17 +2,18 @@
 -- Imports are valued CIF and exports FOB, so imports usually exceed exports by freight and
 -- insurance (a few per cent); large gaps point at misreporting, re-exports via third
 -- countries or confidential trade. A flow only one side reported shows with a null gap.
+-- Reported sources only: a reconciled source (BACI) has one value per flow by construction.
 with imports as (
     select source_id, reporter_iso3 as importer_iso3, partner_iso3 as exporter_iso3, hs_code, year,
            value_usd, net_weight_kg
     from {{ ref('trade_flows') }}
-    where not is_mirror and flow = 'import'
+    where not is_mirror and flow = 'import' and flow_basis = 'reported'
 ),
 exports as (
     select source_id, partner_iso3 as importer_iso3, reporter_iso3 as exporter_iso3, hs_code, year,
            value_usd, net_weight_kg
     from {{ ref('trade_flows') }}
-    where not is_mirror and flow = 'export'
+    where not is_mirror and flow = 'export' and flow_basis = 'reported'
 ),
 pairs as (
     select coalesce(i.source_id, e.source_id) as source_id,

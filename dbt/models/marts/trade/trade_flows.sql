@@ -1,17 +1,22 @@
 -- Annual tungsten trade flows as reported, plus mirror flows: where a country did not
 -- report a flow with a partner, its partner's report of the opposite flow stands in
 -- (is_mirror). Mirror values keep the partner's valuation (an import mirrored from an
--- export is FOB, not CIF).
+-- export is FOB, not CIF). A reconciled source (CEPII BACI: one FOB value per exporter ->
+-- importer flow) gives each flow as the exporter's export and as the importer's import,
+-- with the same value and is_mirror false: filter on flow before summing.
 with reported as (
-    select source_id, vintage, reporter_iso3, partner_iso3, flow, hs_code, hs_description, hs_group, hs_group_label,
-           tungsten_specific, hs_level, year, value_usd, net_weight_kg, false as is_mirror, source_file, source_line
-    from {{ ref('int_trade_annual') }}
+    select t.source_id, t.vintage, t.reporter_iso3, t.partner_iso3, t.flow, t.hs_code, t.hs_description, t.hs_group,
+           t.hs_group_label, t.tungsten_specific, t.hs_level, t.year, t.value_usd, t.net_weight_kg, false as is_mirror,
+           coalesce(s.flow_basis, 'reported') as flow_basis, t.source_file, t.source_line
+    from {{ ref('int_trade_annual') }} t
+    left join {{ source('meta', 'sources') }} s using (source_id)
 ),
 mirrored as (
     select r.source_id, r.vintage, r.partner_iso3 as reporter_iso3, r.reporter_iso3 as partner_iso3,
            case r.flow when 'import' then 'export' else 'import' end as flow,
            r.hs_code, r.hs_description, r.hs_group, r.hs_group_label, r.tungsten_specific, r.hs_level, r.year,
-           r.value_usd, r.net_weight_kg, true as is_mirror, r.source_file, r.source_line
+           r.value_usd, r.net_weight_kg, r.flow_basis <> 'reconciled' as is_mirror, r.flow_basis, r.source_file,
+           r.source_line
     from reported r
     left join {{ source('ref', 'trade_areas') }} ar on ar.area_code = r.reporter_iso3 and ar.is_area
     left join {{ source('ref', 'trade_areas') }} ap on ap.area_code = r.partner_iso3 and ap.is_area

@@ -1,19 +1,28 @@
--- The world's exporters and importers of each HS code: each country's flow with World
--- as a share of the world total, which is the source's own World row where it has one
--- (ITC's World line, the aggregate's total) and otherwise the sum over reporting
+-- The world's exporters and importers of each HS code: each country's flow as a share of
+-- the world total. A country's flow is its own World row where it has one, else the sum
+-- over its partners (BACI and Comtrade partner rows). The world total is the source's own
+-- World row where it has one (ITC's World line, the aggregate's total), else the sum over
 -- countries. Areas (EU, nes) are not ranked: they would double count their members.
-with by_country as (
-    select f.source_id, f.hs_code, f.flow, f.year, f.reporter_iso3, f.value_usd
-    from {{ ref('trade_flows') }} f
+with flows as (
+    select * from {{ ref('trade_flows') }} where not is_mirror
+),
+by_country as (
+    select f.source_id, any_value(f.flow_basis) as flow_basis, f.hs_code, f.flow, f.year, f.reporter_iso3,
+           coalesce(sum(f.value_usd) filter (where f.partner_iso3 = 'WLD'),
+                    sum(f.value_usd) filter (where f.partner_iso3 <> 'WLD')) as value_usd,
+           coalesce(sum(f.net_weight_kg) filter (where f.partner_iso3 = 'WLD'),
+                    sum(f.net_weight_kg) filter (where f.partner_iso3 <> 'WLD')) / 1000.0 as quantity_t
+    from flows f
     left join {{ source('ref', 'trade_areas') }} a on a.area_code = f.reporter_iso3 and a.is_area
-    where not f.is_mirror and f.partner_iso3 = 'WLD' and a.area_code is null
+    where a.area_code is null
+    group by f.source_id, f.hs_code, f.flow, f.year, f.reporter_iso3
 ),
 world_row as (
     select source_id, hs_code, flow, year, value_usd as world_value_usd
-    from {{ ref('trade_flows') }}
-    where not is_mirror and partner_iso3 = 'WLD' and reporter_iso3 = 'WLD'
+    from flows
+    where partner_iso3 = 'WLD' and reporter_iso3 = 'WLD'
 )
-select b.source_id, b.hs_code, b.flow, b.year, b.reporter_iso3, b.value_usd,
+select b.source_id, b.flow_basis, b.hs_code, b.flow, b.year, b.reporter_iso3, b.value_usd, b.quantity_t,
        coalesce(w.world_value_usd, sum(b.value_usd) over (partition by b.source_id, b.hs_code, b.flow, b.year))
            as world_value_usd,
        w.world_value_usd is not null as world_is_published,
@@ -21,3 +30,4 @@ select b.source_id, b.hs_code, b.flow, b.year, b.reporter_iso3, b.value_usd,
        rank() over (partition by b.source_id, b.hs_code, b.flow, b.year order by b.value_usd desc) as rank
 from by_country b
 left join world_row w using (source_id, hs_code, flow, year)
+where b.value_usd is not null

@@ -1,16 +1,26 @@
 -- Each reporter's partners for a flow, HS code and year, as shares of the reporter's
--- total: its own World row where it reported one, else the sum over its partners.
-with partners as (
-    select source_id, reporter_iso3, flow, hs_code, year, partner_iso3, value_usd
-    from {{ ref('trade_flows') }}
-    where not is_mirror and partner_iso3 <> 'WLD'
+-- total: its own World row where it reported one, else the sum over its partners. For a
+-- reconciled source (BACI) the "reporter" is the importer (flow import) or the exporter
+-- (flow export) of the one reconciled flow. Areas (World, EU, nes) are never a reporter here.
+with flows as (
+    select f.*
+    from {{ ref('trade_flows') }} f
+    left join {{ source('ref', 'trade_areas') }} a on a.area_code = f.reporter_iso3 and a.is_area
+    where not f.is_mirror and a.area_code is null
+),
+partners as (
+    select source_id, flow_basis, reporter_iso3, flow, hs_code, year, partner_iso3, value_usd,
+           net_weight_kg / 1000.0 as quantity_t
+    from flows
+    where partner_iso3 <> 'WLD'
 ),
 world as (
     select source_id, reporter_iso3, flow, hs_code, year, value_usd as world_value_usd
-    from {{ ref('trade_flows') }}
-    where not is_mirror and partner_iso3 = 'WLD'
+    from flows
+    where partner_iso3 = 'WLD'
 )
-select p.source_id, p.reporter_iso3, p.flow, p.hs_code, p.year, p.partner_iso3, p.value_usd,
+select p.source_id, p.flow_basis, p.reporter_iso3, p.flow, p.hs_code, p.year, p.partner_iso3, p.value_usd,
+       p.quantity_t,
        coalesce(w.world_value_usd, sum(p.value_usd) over (partition by p.source_id, p.reporter_iso3, p.flow, p.hs_code, p.year))
            as reporter_total_usd,
        w.world_value_usd is not null as total_is_reported,
