@@ -2,8 +2,8 @@
 
 A source's source.yml names its family; the family fixes the raw table its frames land in
 and their columns. figures (tidy published figures of any statistics publisher),
-trade_flows (bilateral trade of any trade source), sites (mine and facility sites) and the
-curated tables (one per section of the curated files). Below the parsers everything is
+trade_flows (bilateral trade of any trade source), sites (mine and facility sites),
+governance_indicators (country governance scores by year) and the curated tables (one per section of the curated files). Below the parsers everything is
 generic over sources: a difference between sources is a column of meta.sources.
 """
 
@@ -31,6 +31,18 @@ CLAIMS_SCHEMA = {
     "source_id_file": pl.String, "vintage": pl.String, "source_file": pl.String, "source_sha256": pl.String,
     "source_line": pl.Int32,
 }
+
+# One row per (source, edition, indicator, country, year): a governance indicator as published
+# (the World Bank's Worldwide Governance Indicators: estimate and standard error), its 0-1
+# normalization, and where it was read (file, sha256, row or record, column).
+GOVERNANCE_SCHEMA = {
+    "source_id": pl.String, "vintage": pl.String, "indicator": pl.String, "country_published": pl.String,
+    "country_code_published": pl.String, "country_iso3": pl.String, "geopolrisk_country_code": pl.Int32,
+    "year": pl.Int32, "estimate": pl.Float64, "std_err": pl.Float64, "normalized": pl.Float64,
+    "normalized_published": pl.Float64, "note": pl.String, "source_file": pl.String, "source_sha256": pl.String,
+    "source_line": pl.Int32, "source_column": pl.String,
+}
+GOVERNANCE_KEY = ["source_id", "vintage", "indicator", "country_iso3", "year"]
 
 CURATED_PROVENANCE = {"source_id_file": pl.String, "vintage": pl.String, "source_file": pl.String, "source_sha256": pl.String,
          "source_item": pl.String}
@@ -78,12 +90,14 @@ def curated_schemas() -> dict[str, dict[str, pl.DataType]]:
 
 
 
-FAMILY_TABLES = {"figures": "figures", "trade_flows": "trade_flows", "sites": "sites"}
+FAMILY_TABLES = {"figures": "figures", "trade_flows": "trade_flows", "sites": "sites",
+                 "governance_indicators": "governance_indicators"}
 
 
 def table_schemas() -> dict[str, dict[str, pl.DataType]]:
     """Every raw table -> its columns (without load_id)."""
-    return {"figures": TIDY_SCHEMA, "trade_flows": TRADE_SCHEMA, "sites": SITES_SCHEMA, **curated_schemas()}
+    return {"figures": TIDY_SCHEMA, "trade_flows": TRADE_SCHEMA, "sites": SITES_SCHEMA,
+            "governance_indicators": GOVERNANCE_SCHEMA, **curated_schemas()}
 
 
 def raw_table(family: str, dataset: str) -> str:

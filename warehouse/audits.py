@@ -142,6 +142,14 @@ def stakes_audit(frame: pl.DataFrame) -> pl.DataFrame:
     return sources_known_audit(dated.join(totals, on=["_owner", "valid_from"], how="left").drop("_owner"))
 
 
+# --- governance indicators --------------------------------------------------------------
+
+def governance_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """audit_has_value: the row holds an estimate, a standard error or a stored normalized score."""
+    return frame.with_columns(audit_has_value=pl.any_horizontal(
+        pl.col(c).is_not_null() for c in ("estimate", "std_err", "normalized_published")))
+
+
 def with_non_finite(frame: pl.DataFrame) -> pl.DataFrame:
     """audit_non_finite: the float columns of the row holding NaN or an infinity (comma-separated;
     null when none), for every raw table. Polars keeps NaN apart from null, so this sees a
@@ -162,4 +170,5 @@ AUDITS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
     "claims": claims_audit,
     "sources_known": sources_known_audit,
     "stakes": stakes_audit,
+    "governance": governance_audit,
 }

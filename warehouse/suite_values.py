@@ -50,8 +50,23 @@ REFERENCE: dict[str, Callable[[], Any]] = {
 }
 
 
+def source_values(source: Source) -> dict[str, Any]:
+    """The source's own values of suite parameters: `suite_values.csv` in its folder (name, value,
+    why), for a rule whose threshold is a property of that publisher's data (numbers as floats)."""
+    if not (source.folder / "suite_values.csv").exists():
+        return {}
+    out: dict[str, Any] = {}
+    for r in source.table("suite_values"):
+        try:
+            out[r["name"]] = float(r["value"])
+        except ValueError:
+            out[r["name"]] = r["value"]
+    return out
+
+
 def load_values(source: Source, vintage: str, dataset: str) -> dict[str, Callable[[], Any]]:
-    """Every $name a suite may use for this load, each computed only if used."""
+    """Every $name a suite may use for this load, each computed only if used (a source's own
+    suite_values.csv overriding the defaults)."""
     lo, hi = source.year_window(vintage)
     values: dict[str, Callable[[], Any]] = {k: (lambda v=v: v) for k, v in shared_values().items()}
     values.update(REFERENCE)
@@ -60,5 +75,8 @@ def load_values(source: Source, vintage: str, dataset: str) -> dict[str, Callabl
         "year_min": lambda: lo, "year_max": lambda: hi,
         "metrics_of_dataset": lambda: sorted(r["metric"] for r in _of_dataset(dataset)),
         "units_of_dataset": lambda: sorted({r["unit_code"] for r in _of_dataset(dataset)} & known_units()),
+        # how far a world total's listed countries may exceed it beyond its rounding (t W)
+        "world_total_slack_t": lambda: 0.0,
     })
+    values.update({k: (lambda v=v: v) for k, v in source_values(source).items()})
     return values

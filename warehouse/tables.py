@@ -70,6 +70,9 @@ REGISTRY: dict[str, RawTable] = {t.name: t for t in [
              "Trade flows of every trade source: one row per (source, edition, reporter, partner, flow, HS code, "
              "period), US$ and kg.", key_columns=tuple(TRADE_KEY)),
     RawTable("sites", table_schemas()["sites"], "Mine and facility sites whose commodities or names mention tungsten."),
+    RawTable("governance_indicators", table_schemas()["governance_indicators"],
+             "Governance indicators of every governance source: one row per (source, edition, indicator, country, "
+             "year), the estimate and standard error as published and their 0-1 normalization."),
     *(RawTable(name, schema, CURATED_DESCRIPTIONS[name], scope_columns=()) for name, schema in curated_schemas().items()),
 ]}
 assert set(REGISTRY) == set(table_schemas()), "every raw table of ingest.families needs an entry here"
