@@ -3,8 +3,9 @@
 A source's source.yml names its family; the family fixes the raw table its frames land in
 and their columns. figures (tidy published figures of any statistics publisher),
 trade_flows (bilateral trade of any trade source), sites (mine and facility sites),
-governance_indicators (country governance scores by year) and the curated tables (one per section of the curated files). Below the parsers everything is
-generic over sources: a difference between sources is a column of meta.sources.
+governance_indicators (country governance scores by year) and the curated tables (one per
+section of the curated files). Below the parsers everything is generic over sources: a
+difference between sources is a column of meta.sources.
 """
 
 from __future__ import annotations
