@@ -178,6 +178,7 @@ def _publish_after_load(summary, publish: bool) -> None:
 class Publisher(str, Enum):
     usgs = "usgs"
     comtrade = "comtrade"
+    wgi = "wgi"
 
 
 def _fetch(what: str, run) -> None:
@@ -199,6 +200,17 @@ def _fetch_usgs(edition: str, item: str | None) -> None:
     from warehouse.refresh import fetch_usgs
 
     _fetch(edition, lambda paths, progress: fetch_usgs(paths, edition, progress, item=item))
+
+
+def _fetch_wgi() -> None:
+    """The World Bank API's political stability (PV.EST, PV.STD.ERR), saved as one file, then loaded
+    like the packaged table (landing, parser, GX suite) and published."""
+    from ingest.sources.wgi.api import fetch_political_stability
+    from warehouse.refresh import load_files
+
+    _fetch("World Bank WGI political stability", lambda paths, progress: load_files(
+        paths, [("wgi", fetch_political_stability(paths.home / "downloads" / "wgi", progress=progress), None)],
+        progress, collect_parse_errors=True))
 
 
 def _fetch_comtrade(years: str) -> None:
@@ -223,7 +235,8 @@ def default_comtrade_years() -> str:
 
 @app.command()
 def fetch(
-    publisher: Publisher = typer.Argument(..., help="Whose data to fetch: usgs (ScienceBase) or comtrade (API)."),
+    publisher: Publisher = typer.Argument(..., help="Whose data to fetch: usgs (ScienceBase), comtrade (API) or "
+                                                    "wgi (World Bank API, political stability)."),
     edition: str = typer.Option(None, "--edition", help="usgs: edition code, e.g. MCS2026."),
     item: str = typer.Option(None, help="usgs: ScienceBase item id, where reference/editions.csv has none."),
     years: str = typer.Option(None, "--years", help="comtrade: years, e.g. 2018-2023 (default: the five latest)."),
@@ -236,6 +249,8 @@ def fetch(
             err.print("error: fetch usgs needs --edition (e.g. MCS2026)", markup=False)
             raise typer.Exit(2)
         _fetch_usgs(edition, item)
+    elif publisher is Publisher.wgi:
+        _fetch_wgi()
     else:
         _fetch_comtrade(years or default_comtrade_years())
 
