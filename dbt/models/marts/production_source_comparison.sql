@@ -1,6 +1,7 @@
 -- Each pair of production sources for the country-years both cover (source_a ranked before
--- source_b in meta.sources.production_rank: USGS against BGS). Disagreement is data: both
--- figures are kept and the difference shown, never reconciled silently.
+-- source_b in meta.sources.production_rank: USGS 1, BGS 2, World Mining Data 3, so USGS-BGS,
+-- USGS-WMD and BGS-WMD). Disagreement is data: both figures are kept and the difference shown,
+-- never reconciled silently.
 with p as (
     select * from {{ ref('int_production_by_edition_year') }}
     where not is_aggregate and production_t_w is not null
