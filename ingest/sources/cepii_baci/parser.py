@@ -239,7 +239,15 @@ def _block_rows(body: bytes, first_line: int, file: str, prefix: str, codes: dic
         bad = _ragged_line(body, first_line)
         raise ParseError(file, f"{prefix}malformed CSV: {str(exc).splitlines()[0][:200]}", line=bad) from None
     k = pl.col("k").str.strip_chars().str.strip_chars('"').str.strip_chars_start("0")
-    return frame.with_columns(k.str.zfill(6).alias("k")).filter(pl.col("k").is_in(list(codes)))
+    kept = frame.with_columns(k.str.zfill(6).alias("k")).filter(pl.col("k").is_in(list(codes)))
+    short = kept.filter(pl.col("q").is_null())  # an empty q, or a line with fewer than six fields?
+    if short.height:
+        lines = body.split(b"\n")
+        for n in short["line"]:
+            if lines[n - first_line - 1].count(b",") != 5:
+                raise ParseError(file, f"{prefix}a line of {lines[n - first_line - 1].count(b',') + 1} fields; "
+                                       "BACI's have six (t,i,j,k,v,q)", line=n)
+    return kept
 
 
 def _ragged_line(body: bytes, first_line: int) -> int | None:

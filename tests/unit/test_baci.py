@@ -1,0 +1,113 @@
+"""CEPII BACI as CEPII publishes it: release zips and yearly CSVs that the tests make in the
+published layout (header t,i,j,k,v,q; v thousand US$; q tonnes, NA when unknown)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+from baci_files import release, year_csv
+
+from ingest.errors import ParseError
+from ingest.registry import parse_file
+
+
+def flows(path: Path, **kw) -> pl.DataFrame:
+    return parse_file("baci", path, **kw).frames["flows"].collect()
+
+
+def refusal(path: Path) -> ParseError:
+    with pytest.raises(ParseError) as info:
+        flows(path)
+    return info.value
+
+
+def test_a_release_zip_gives_the_tungsten_rows_of_each_year(tmp_path):
+    path = release(tmp_path, {
+        2021: year_csv(2021, ["2021,156,392,261100,1500.5,100.25", "2021,724,842,261100,80,NA"]),
+        2022: year_csv(2022, ["2022,156,392,810110,2000,40", "2022,156,490,261100,10,1"]),
+    })
+    parsed = parse_file("baci", path)
+    assert parsed.vintage == "HS92_V202401b"
+    f = parsed.frames["flows"].collect().sort("year", "source_line")
+    assert f.height == 4  # the other products are left out
+    first = f.row(0, named=True)
+    assert (first["reporter_iso3"], first["partner_iso3"], first["flow"], first["hs_code"]) == ("CHN", "JPN", "export", "261100")
+    assert first["value_usd"] == pytest.approx(1_500_500) and first["fob_usd"] == first["value_usd"]
+    assert first["net_weight_kg"] == pytest.approx(100_250) and first["qty"] == pytest.approx(100.25)
+    assert first["source_line"] == 3 and first["is_reported"] is False
+    assert f.row(1, named=True)["net_weight_kg"] is None  # NA quantity
+    other_asia = f.filter(pl.col("partner_code") == "490").row(0, named=True)
+    assert other_asia["partner_iso3"] == "XOA" and other_asia["partner_is_area"] is True  # BACI's S19
+    assert set(f["classification"]) == {"H0"}
+
+
+def test_a_single_yearly_csv_reads_with_the_folder_country_table(tmp_path):
+    path = tmp_path / "BACI_HS92_Y2022_V202401b.csv"
+    path.write_text(year_csv(2022, ["2022,156,392,261100,5,0.5"]))
+    f = flows(path)
+    assert f.height == 1 and f["reporter_iso3"][0] == "CHN" and f["source_line"][0] == 3
+    unnamed = tmp_path / "tungsten.csv"
+    unnamed.write_text(year_csv(2022, []))
+    assert "BACI_HS92_Y2022_V202401b.csv" in str(refusal(unnamed))
+
+
+@pytest.mark.parametrize("rows, header, line, field, words", [
+    (["2022,156,392,261100,abc,1"], "t,i,j,k,v,q", 3, "v", "'abc' is not a number"),
+    (["2022,156,392,261100,inf,1"], "t,i,j,k,v,q", 3, "v", "finite"),
+    (["2022,156,392,261100,-5,1"], "t,i,j,k,v,q", 3, "v", "finite"),
+    (["2022,156,999,261100,5,1"], "t,i,j,k,v,q", 3, "j", "importer code '999'"),
+    (["2022,998,392,261100,5,1"], "t,i,j,k,v,q", 3, "i", "exporter code '998'"),
+    (["2022,156,392,261100,5,1", "2022,156,392,261100,6,1"], "t,i,j,k,v,q", 4, "k", "given twice (first at line 3)"),
+    (["2021,156,392,261100,5,1"], "t,i,j,k,v,q", 3, "t", "year 2021 in the file of year 2022"),
+    ([], "year,exporter,importer,hs,value,qty", 1, None, "is not BACI's t,i,j,k,v,q"),
+])
+def test_a_damaged_member_is_refused_naming_archive_member_line_and_field(tmp_path, rows, header, line, field, words):
+    path = release(tmp_path, {2021: year_csv(2021, ["2021,156,392,261100,1,1"]), 2022: year_csv(2022, rows, header)})
+    err = refusal(path)
+    assert err.file == path.name and "member BACI_HS92_Y2022_V202401b.csv" in err.reason, err
+    assert err.line == line and err.field == field and words in err.reason, err
+
+
+def test_a_ragged_line_is_refused_with_its_line(tmp_path):
+    path = release(tmp_path, {2022: year_csv(2022, ["2022,156,392,261100,5"])})
+    err = refusal(path)
+    assert err.line == 3 and "fields" in err.reason and "BACI_HS92_Y2022_V202401b.csv" in err.reason
+
+
+def test_a_truncated_member_is_refused(tmp_path):
+    big = year_csv(2022, [f"2022,156,392,261100,{n},1" for n in range(1)] + [f"2022,156,392,{700000 + n},1,1" for n in range(60000)])
+    path = release(tmp_path, {2022: big})
+    data = path.read_bytes()
+    cut = tmp_path / "BACI_HS92_V202401b_cut.zip"
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("BACI_HS92_Y2022_V202401b.csv")
+    # keep the central directory but damage the member's compressed bytes halfway
+    start = info.header_offset + 30 + len(info.filename)
+    mid = start + info.compress_size // 2
+    cut.write_bytes(data[:mid] + bytes(200) + data[mid + 200:])
+    err = refusal(cut)
+    assert err.file == cut.name and "member BACI_HS92_Y2022_V202401b.csv" in err.reason
+    assert "damaged" in err.reason or "malformed" in err.reason, err
+
+
+def test_a_zip_without_baci_members_or_country_table_is_refused(tmp_path):
+    path = tmp_path / "other.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    assert "not a CEPII BACI release zip" in str(refusal(path))
+    path = tmp_path / "BACI_HS92_V202401b.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("BACI_HS92_Y2022_V202401b.csv", year_csv(2022, []))
+    assert "country_codes_V202401b.csv" in str(refusal(path))
+
+
+def test_an_unknown_hs_revision_or_a_future_version_is_refused(tmp_path):
+    path = tmp_path / "BACI_HS31_Y2022_V202401b.csv"
+    path.write_text(year_csv(2022, []))
+    assert "HS31" in str(refusal(path))
+    path = tmp_path / "BACI_HS92_Y2022_V209901b.csv"
+    path.write_text(year_csv(2022, []))
+    assert "2099" in str(refusal(path))
