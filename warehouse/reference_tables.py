@@ -16,7 +16,7 @@ from ingest.sources import meta_rows
 
 # The tables written here (schema.table), in the order frames() gives them.
 REFERENCE_TABLES = ("ref.countries", "ref.unit_factors", "ref.metrics", "ref.sponsor_blocs", "ref.hs_codes",
-                    "ref.trade_areas", "meta.sources")
+                    "ref.trade_areas", "ref.supply_risk_inputs", "meta.sources")
 
 
 def frames() -> dict[str, pl.DataFrame]:
@@ -33,7 +33,10 @@ def frames() -> dict[str, pl.DataFrame]:
     sources = pl.DataFrame(meta_rows(), infer_schema_length=None)
     blocs = pl.DataFrame(list(table("sponsor_blocs")))
     return {"ref.countries": countries, "ref.unit_factors": units, "ref.metrics": metrics, "ref.sponsor_blocs": blocs,
-            "ref.hs_codes": _hs_codes(), "ref.trade_areas": _trade_areas(), "meta.sources": sources}
+            "ref.hs_codes": _hs_codes(), "ref.trade_areas": _trade_areas(),
+            "ref.supply_risk_inputs": pl.DataFrame(list(table("supply_risk_inputs"))).with_columns(
+                pl.col("value").replace("", None).cast(pl.Float64)),
+            "meta.sources": sources}
 
 
 def _hs_codes() -> pl.DataFrame:
