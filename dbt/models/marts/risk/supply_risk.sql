@@ -9,7 +9,7 @@
 -- nes"); P_c: the importer's World Mining Data mine production (t W, 0 if none); HHI: World
 -- Mining Data's country shares of the year (fractions, over the country rows, not its Total).
 with production as (
-    select country_iso3, year, value_t_w
+    select country_iso3, year, value_t_w, vintage, source_file, source_line
     from {{ ref('int_figures_latest') }}
     where source_id = 'wmd' and metric = 'mine_production' and not is_aggregate and country_iso3 is not null
 ),
@@ -19,26 +19,30 @@ hhi as (
     group by year
 ),
 wgi as (
-    select country_iso3, year, normalized
+    select country_iso3, year, normalized, vintage
     from {{ ref('stg_governance_indicators') }}
     where is_latest_vintage and indicator = 'PV.EST' and normalized is not null
 ),
 imports as (
     select t.partner_iso3 as importer_iso3, t.reporter_iso3 as exporter_iso3, t.year,
-           sum(coalesce(t.net_weight_kg, 0)) / 1000.0 as q_t
+           sum(coalesce(t.net_weight_kg, 0)) / 1000.0 as q_t, any_value(t.vintage) as vintage,
+           any_value(t.source_file) as source_file
     from {{ ref('int_trade_annual') }} t
     where t.source_id = 'cepii_baci' and t.flow = 'export' and t.hs_code in ('261100', '810110')
     group by all
 ),
 weighted as (
     select i.importer_iso3, i.year, i.exporter_iso3, i.q_t, coalesce(w.normalized, 0.5) as wgi,
-           w.normalized is null as wgi_missing
+           w.normalized is null as wgi_missing, i.vintage as trade_vintage, i.source_file as trade_source_file,
+           w.vintage as governance_vintage
     from imports i
     left join wgi w on w.country_iso3 = i.exporter_iso3 and w.year = i.year
 ),
 by_importer as (
     select importer_iso3, year, sum(q_t) as imports_t, sum(q_t * wgi) as imports_wgi_weighted_t,
-           count(*) as n_exporters, count(*) filter (where wgi_missing) as n_exporters_without_wgi
+           count(*) as n_exporters, count(*) filter (where wgi_missing) as n_exporters_without_wgi,
+           any_value(trade_vintage) as trade_vintage, any_value(trade_source_file) as trade_source_file,
+           any_value(governance_vintage) as governance_vintage
     from weighted
     group by all
 )
@@ -48,7 +52,11 @@ select b.importer_iso3, b.year, b.imports_t, b.imports_wgi_weighted_t,
        h.hhi as production_hhi,
        h.hhi * b.imports_wgi_weighted_t / nullif(coalesce(p.value_t_w, 0) + b.imports_t, 0) as geopolrisk_score,
        b.n_exporters, b.n_exporters_without_wgi,
-       '261100+810110' as hs_codes
+       '261100+810110' as hs_codes,
+       'cepii_baci' as trade_source_id, b.trade_vintage, b.trade_source_file,
+       'wgi' as governance_source_id, b.governance_vintage,
+       'wmd' as production_source_id, p.vintage as production_vintage, p.source_file as production_source_file,
+       p.source_line as production_source_line
 from by_importer b
 join hhi h using (year)
 left join production p on p.country_iso3 = b.importer_iso3 and p.year = b.year

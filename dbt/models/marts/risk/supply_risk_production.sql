@@ -8,7 +8,7 @@
 -- computed here (see reference_checks/geopolrisk/EU_SR_METHOD.md for every deviation), so
 -- compare this figure with the EU's "SR with global supply only" (4.2 in 2017), not its SR.
 with shares as (
-    select source_id, year, country_iso3, share_pct / 100.0 as share
+    select source_id, year, country_iso3, share_pct / 100.0 as share, vintage
     from {{ ref('supply_share') }}
 ),
 wgi as (
@@ -28,14 +28,15 @@ by_year as (
            sum(s.share * s.share) as hhi,
            sum(s.share * s.share * 10 * w.normalized) as hhi_wgi_global,
            sum(s.share * s.share) filter (where w.normalized is null) as hhi_without_wgi,
-           max(s.share) filter (where s.country_iso3 = 'CHN') as china_share
+           max(s.share) filter (where s.country_iso3 = 'CHN') as china_share,
+           any_value(s.vintage) as vintage
     from shares s
     left join wgi w on w.country_iso3 = s.country_iso3 and w.year = s.year
     group by all
 )
 select b.source_id, b.year, b.hhi, b.hhi_wgi_global, b.hhi_without_wgi, b.china_share,
        i.eol_rir, i.si_sr,
-       b.hhi_wgi_global * (1 - i.eol_rir) * i.si_sr as eu_style_sr_global_supply
+       b.hhi_wgi_global * (1 - i.eol_rir) * i.si_sr as eu_style_sr_global_supply, b.vintage
 from by_year b
 cross join inputs i
 where b.hhi_without_wgi is null or b.hhi_without_wgi < 0.01  -- WGI covers (almost) every producer that year
