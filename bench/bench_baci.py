@@ -44,7 +44,10 @@ def generate(work: Path, years: int, rows: int) -> tuple[Path, Path]:
         return zpath, csv_dir
     csv_dir.mkdir(parents=True, exist_ok=True)
     countries = pl.read_csv(ROOT / "ingest/sources/cepii_baci/country_codes.csv", infer_schema=False)
-    codes = countries["country_code"].cast(pl.Int64).to_numpy()
+    # codes of one period: BACI never holds a former country's code (58 Belgium-Luxembourg,
+    # 280 West Germany ...) in the same year as its successor's, which share its ISO3
+    current = countries.filter(~pl.col("country_name").str.contains(r"\(\.\.\.", literal=False))
+    codes = current["country_code"].cast(pl.Int64).to_numpy()
     rng = np.random.default_rng(12)
     hs = np.unique(np.concatenate([rng.integers(10_000, 970_000, 5_000), TUNGSTEN_CODES]))
     with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
