@@ -91,7 +91,7 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
 FLOOR = """
 import duckdb, sys
 con = duckdb.connect(sys.argv[1])
-con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, header=true, columns={'t': 'INTEGER', 'i': 'INTEGER', "
+con.execute("CREATE OR REPLACE TABLE t AS SELECT * FROM read_csv(?, header=true, columns={'t': 'INTEGER', 'i': 'INTEGER', "
             "'j': 'INTEGER', 'k': 'INTEGER', 'v': 'DOUBLE', 'q': 'VARCHAR'}) WHERE k IN (CODES)", [sys.argv[2]])
 print(con.execute("SELECT count(*) FROM t").fetchone()[0])
 """.replace("CODES", ", ".join(map(str, TUNGSTEN_CODES)))
