@@ -2,7 +2,7 @@
 
 `tungsten snapshot build DIR` parses the publisher files in DIR that each source's
 source.yml names (snapshot inputs) with the project's parsers and writes, per source,
-data/snapshot/<source_id>/ with one tidy CSV per (edition, dataset) and a manifest.json
+data/snapshot/<source_id>/ with one tidy CSV per (edition, dataset) (gzipped when over 1 MiB) and a manifest.json
 recording each original's provenance (publisher, edition, DOI, date published, licence,
 sha256 and size of the original bytes). The default daily run loads
 these files; no publisher file is copied into the repository. (The curated claims and
@@ -12,6 +12,7 @@ projects in data/curated/ are the project's own files and are loaded as they are
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from ingest.sources import Source, all_sources
 from ingest.tidy import ParsedFile
 
 MANIFEST = "manifest.json"
+GZIP_OVER_BYTES = 1 << 20  # a tidy file larger than this is stored gzipped (deterministically: no mtime)
 FILE_SUFFIXES = {".csv", ".json", ".geojson", ".xlsx", ".whl", ".db"}
 
 
@@ -78,6 +80,8 @@ def build(source_dir: Path, out_dir: Path = SNAPSHOT_DIR, *, accessed: str | Non
         folder.mkdir(exist_ok=True)
         for old in folder.glob("*.csv"):
             old.unlink()
+        for old in folder.glob("*.csv.gz"):
+            old.unlink()
         own, seen = [], {}
         for path, pf in files:
             for dataset, frame in pf.frames.items():
@@ -87,8 +91,11 @@ def build(source_dir: Path, out_dir: Path = SNAPSHOT_DIR, *, accessed: str | Non
                 if key in seen:
                     raise ValueError(f"{path.name} and {seen[key]} both give {source_id} {dataset} {pf.vintage}")
                 seen[key] = path.name
+                text = frame.sort([c for c in ("source_line", "source_column") if c in frame.columns]).write_csv().encode()
                 name = f"{pf.vintage}.{dataset}.csv"
-                frame.sort([c for c in ("source_line", "source_column") if c in frame.columns]).write_csv(folder / name)
+                if len(text) > GZIP_OVER_BYTES:  # kept small in the repository; polars reads it as it is
+                    name, text = name + ".gz", gzip.compress(text, compresslevel=9, mtime=0)
+                (folder / name).write_bytes(text)
                 own.append({
                     "path": name, "dataset": dataset, "vintage": pf.vintage, "rows": frame.height,
                     "sha256": sha256_file(folder / name),
