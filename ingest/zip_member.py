@@ -22,11 +22,10 @@ class MemberError(Exception):
     """A member that cannot be read whole: damaged, truncated or compressed in a way not read here."""
 
 
-class MemberStream(io.RawIOBase):
-    """A zip member's uncompressed bytes, as a readable binary stream (read(n) only)."""
+class MemberStream:
+    """A zip member's uncompressed bytes, chunk by chunk as they are inflated (next_block)."""
 
     def __init__(self, archive: Path | bytes, info: zipfile.ZipInfo):
-        super().__init__()
         self._fh = io.BytesIO(archive) if isinstance(archive, bytes) else open(archive, "rb")  # noqa: SIM115 (closed by close())
         self._info = info
         header = self._read_exact(info.header_offset, 30)
@@ -42,7 +41,7 @@ class MemberStream(io.RawIOBase):
             raise MemberError(f"member {info.filename}: compression method {info.compress_type} "
                               "(only deflate and stored are read)")
         self._left = info.compress_size
-        self._crc, self._size, self._chunks, self._buffered = 0, 0, [], 0
+        self._crc, self._size = 0, 0
 
     def _read_exact(self, offset: int, n: int) -> bytes:
         self._fh.seek(offset)
@@ -51,23 +50,7 @@ class MemberStream(io.RawIOBase):
             raise MemberError(f"member {self._info.filename}: the archive ends inside it (truncated)")
         return data
 
-    def readable(self) -> bool:
-        return True
-
-    def read(self, n: int = -1) -> bytes:
-        while (n < 0 or self._buffered < n) and self._left:
-            out = self._next()
-            self._chunks.append(out)
-            self._buffered += len(out)
-        if not self._left:
-            self._finish()
-        data = b"".join(self._chunks)
-        n = len(data) if n < 0 else min(n, len(data))
-        rest = data[n:]
-        self._chunks, self._buffered = ([rest] if rest else []), len(rest)
-        return data[:n]
-
-    def read1_block(self) -> bytes:
+    def next_block(self) -> bytes:
         """The next inflated chunk as it comes (about 20 MB; b"" at the end), with no copy to
         make a block of a given size: a reader that cuts at line breaks takes any size."""
         while self._left:
@@ -101,4 +84,9 @@ class MemberStream(io.RawIOBase):
 
     def close(self) -> None:
         self._fh.close()
-        super().close()
+
+    def __enter__(self) -> MemberStream:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()

@@ -58,6 +58,7 @@ def test_a_single_yearly_csv_reads_with_the_folder_country_table(tmp_path):
     (["2022,156,392,261100,abc,1"], "t,i,j,k,v,q", 3, "v", "'abc' is not a number"),
     (["2022,156,392,261100,inf,1"], "t,i,j,k,v,q", 3, "v", "finite"),
     (["2022,156,392,261100,-5,1"], "t,i,j,k,v,q", 3, "v", "finite"),
+    (["2022,156,392,261100,5,NaN"], "t,i,j,k,v,q", 3, "q", "finite"),  # NaN is no "not available"
     (["2022,156,999,261100,5,1"], "t,i,j,k,v,q", 3, "j", "importer code '999'"),
     (["2022,998,392,261100,5,1"], "t,i,j,k,v,q", 3, "i", "exporter code '998'"),
     (["2022,156,392,261100,5,1", "2022,156,392,261100,6,1"], "t,i,j,k,v,q", 4, "k", "given twice (first at line 3)"),

@@ -47,7 +47,7 @@ WHEEL_MEMBER = "geopolrisk/lib/baci.db"
 YEAR_MEMBER = re.compile(r"(?:^|/)BACI_HS(?P<rev>\d{2})_Y(?P<year>\d{4})_V(?P<ver>\d{6}[a-z]?)\.csv$")
 COUNTRY_MEMBER = re.compile(r"(?:^|/)country_codes_V(?P<ver>\d{6}[a-z]?)\.csv$")
 PRODUCT_MEMBER = re.compile(r"(?:^|/)product_codes_HS(?P<rev>\d{2})_V(?P<ver>\d{6}[a-z]?)\.csv$")
-MISSING_Q = {"", "NA", "na", "NaN"}  # CEPII writes NA (older versions: empty) for an unknown quantity
+MISSING_Q = {"", "na", "none"}  # CEPII writes NA (older versions: empty) for an unknown quantity (lower case here)
 
 
 @cache
@@ -135,12 +135,12 @@ def _from_release_zip(path, data, file, sha, source, vintage, names):
         except MemberError as exc:
             raise ParseError(file, str(exc)) from None
         with stream:
-            return _tidy(_stream_rows(stream, file, f"member {member}: ", codes), countries, codes,
-                         rev, version, file, member, sha, source.id, {}, year=year)
+            return _tidy(_stream_rows(stream.next_block, file, f"member {member}: ", codes), countries, codes,
+                         rev, version, file, member, sha, source.id, year=year)
 
     def read() -> Iterator[pl.DataFrame]:
-        # two members at a time: inflating is single-threaded (zlib releases the GIL), so a second
-        # member uses the second core; results come back in the members' order
+        # several members at a time: each inflates (ISA-L, without the GIL) and scans on its own,
+        # so both cores stay busy; results come back in the members' order
         with ThreadPoolExecutor(max_workers=MEMBER_THREADS, thread_name_prefix="baci-member") as pool:
             pending = [pool.submit(one_member, m, y) for m, y in members[:MEMBER_THREADS]]
             for n in range(len(members)):
@@ -164,8 +164,8 @@ def _from_year_csv(path, data, file, sha, source, vintage):
 
     def read() -> Iterator[pl.DataFrame]:
         with io.BytesIO(data) if data is not None else open(path, "rb") as stream:
-            yield _tidy(_stream_rows(stream, file, "", codes), countries, codes, rev, version, file, None, sha,
-                        source.id, {}, year=year)
+            yield _tidy(_stream_rows(lambda: stream.read(BLOCK), file, "", codes), countries, codes, rev, version,
+                        file, None, sha, source.id, year=year)
 
     return _parsed(source, version, file, sha, f"CEPII BACI yearly CSV (HS{rev} V{ver}, {year})", read)
 
@@ -200,11 +200,10 @@ def _check_vintage(source: Source, version: str, vintage: str | None, file: str)
     return source.check_edition(version, file)
 
 
-def _stream_rows(stream, file: str, prefix: str, codes: dict[str, str]) -> Iterator[pl.DataFrame]:
-    """Text frames (line, t, i, j, k, v, q) of the tungsten rows of one BACI CSV, read block by
-    block; the next block is read (decompressed) in a second thread while this one is parsed."""
-    read = getattr(stream, "read1_block", None) or (lambda: stream.read(BLOCK))
-
+def _stream_rows(read, file: str, prefix: str, codes: dict[str, str]) -> Iterator[pl.DataFrame]:
+    """Text frames (line, t, i, j, k, v, q) of the tungsten rows of one BACI CSV, given its
+    bytes block by block by read() (b"" at the end); the next block is read (inflated) in a
+    second thread while this one is scanned."""
     def read_block() -> bytes:
         try:
             return read()
@@ -222,9 +221,8 @@ def _stream_rows(stream, file: str, prefix: str, codes: dict[str, str]) -> Itera
         pending = pool.submit(read_block)
         while True:
             raw = pending.result()
-            if raw:
-                pending = pool.submit(read_block)
             if raw:  # whole lines: the carried start of a line, this block up to its last line break
+                pending = pool.submit(read_block)
                 cut = raw.rfind(b"\n")
                 if cut >= 0:
                     body, carry = carry + raw[:cut + 1] if carry else raw[:cut + 1], raw[cut + 1:]
@@ -310,20 +308,20 @@ def _from_database(path, file, sha, source, vintage):
     text = pl.DataFrame([[str(x) if x is not None else None for x in r] for r in rows],
                         schema={"line": pl.String, **{c: pl.String for c in HEADER}}, orient="row")
     text = text.with_columns(pl.col("line").cast(pl.Int64), pl.col("k").str.zfill(6))
-    frame = _tidy(iter([text]), countries, codes, rev, version, file, where, sha, source.id, {}, year=None,
+    frame = _tidy(iter([text]), countries, codes, rev, version, file, where, sha, source.id, year=None,
                   line_word="rowid")
     return _parsed(source, version, file, sha, fmt, lambda: iter([frame]))
 
 
 # --- to the trade schema ---------------------------------------------------------------------
 
-def _tidy(blocks: Iterator[pl.DataFrame], countries, codes, rev, version, file, member, sha, source_id, seen,
+def _tidy(blocks: Iterator[pl.DataFrame], countries, codes, rev, version, file, member, sha, source_id,
           *, year: int | None, line_word: str = "line") -> pl.DataFrame:
     """The tungsten rows of one member (or table) as TRADE_SCHEMA rows, each cell checked: t the
     member's year, i and j known countries, v a finite number >= 0, q empty/NA or one; a (t,i,j,k)
     seen twice is refused."""
     where = f"{member}: " if member and line_word != "line" else (f"member {member}: " if member else "")
-    rows = []
+    rows, seen = [], {}
     for block in blocks:
         for line, t, i, j, k, v, q in block.select("line", *HEADER).iter_rows():
             def bad(fld: str, why: str, line=line):
@@ -365,8 +363,8 @@ def _tidy(blocks: Iterator[pl.DataFrame], countries, codes, rev, version, file, 
 
 def _number(text: str | None, bad, fld: str, *, allow_missing: bool) -> float | None:
     s = (text or "").strip().strip('"')
-    if s in MISSING_Q or s.lower() == "none":
-        if allow_missing and s.lower() != "nan":
+    if s.lower() in MISSING_Q:
+        if allow_missing:
             return None
         raise bad(fld, f"{s[:40]!r} is not a number" if s else "the value is empty")
     try:
