@@ -19,9 +19,7 @@ hhi as (
     group by year
 ),
 wgi as (
-    select country_iso3, year, normalized, vintage
-    from {{ ref('stg_governance_indicators') }}
-    where is_latest_vintage and indicator = 'PV.EST' and normalized is not null
+    select * from {{ ref('int_political_stability') }}
 ),
 imports as (
     select t.partner_iso3 as importer_iso3, t.reporter_iso3 as exporter_iso3, t.year,

@@ -12,9 +12,7 @@ with shares as (
     from {{ ref('supply_share') }}
 ),
 wgi as (
-    select country_iso3, year, normalized
-    from {{ ref('stg_governance_indicators') }}
-    where is_latest_vintage and indicator = 'PV.EST' and normalized is not null
+    select * from {{ ref('int_political_stability') }}
 ),
 inputs as (
     select
