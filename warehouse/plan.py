@@ -11,7 +11,7 @@ from ingest.snapshot import load_manifest
 from ingest.sources import all_sources
 from warehouse import dbt_build
 from warehouse.paths import Paths
-from warehouse.publish import served_fingerprints
+from warehouse.publish import leftovers, served_fingerprints
 
 
 def _loaded(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
@@ -25,10 +25,11 @@ def _user_held(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
 def up_to_date(paths: Paths) -> bool:
     """True when every file the daily job reads is loaded as it is, and the serving file was
     built from what the build holds (the same raw files, reference tables and dbt project).
-    Any doubt (no build yet, a file edited, a build file being written) answers False."""
+    Any doubt (no build yet, a file edited, a build file being written, a killed publish's
+    temporary copy to remove) answers False."""
     from warehouse.refresh import raw_fingerprint
 
-    if not paths.build.exists() or not paths.serving.exists():
+    if not paths.build.exists() or not paths.serving.exists() or leftovers(paths.serving):
         return False
     try:
         con = duckdb.connect(str(paths.build), read_only=True)

@@ -24,14 +24,18 @@ def _quote_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def leftovers(serving_path: Path) -> list[Path]:
+    """Temporary copies a publish writes beside the serving file (a killed one leaves them)."""
+    return sorted(serving_path.parent.glob(f".{serving_path.name}.*.tmp*"))
+
+
 def remove_leftovers(serving_path: Path) -> list[Path]:
     """Delete the temporary copies a killed publish left beside the serving file (they can be
     as large as the warehouse). Publishing runs under the writer lock, so any such file is an
-    orphan by the time the next publish starts."""
-    removed = []
-    for orphan in serving_path.parent.glob(f".{serving_path.name}.*.tmp*"):
+    orphan when the lock is taken."""
+    removed = leftovers(serving_path)
+    for orphan in removed:
         orphan.unlink(missing_ok=True)
-        removed.append(orphan)
     return removed
 
 

@@ -41,7 +41,7 @@ from warehouse.load import (
     record_unreadable,
 )
 from warehouse.paths import Paths, apply_duckdb_settings
-from warehouse.publish import publish, served_fingerprints
+from warehouse.publish import publish, remove_leftovers, served_fingerprints
 from warehouse.schema import ensure_schema
 
 Progress = Callable[[str], None]
@@ -96,6 +96,9 @@ def writer_lock(paths: Paths, progress: Progress = lambda _m: None) -> Iterator[
                     told = True
                 time.sleep(0.2)
         try:
+            # Whoever holds the lock is the only writer, so temporary copies beside the serving
+            # file are a killed publish's orphans: remove them now, even if this run publishes nothing.
+            remove_leftovers(paths.serving)
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)

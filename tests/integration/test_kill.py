@@ -76,3 +76,12 @@ def test_a_killed_run_is_not_left_started_in_dagster(warehouse, monkeypatch):
         assert not [r.run_id for r in runs if r.status in (DagsterRunStatus.STARTED, DagsterRunStatus.STARTING)]
         failed = [r for r in runs if r.status == DagsterRunStatus.FAILURE]
         assert failed, [r.status for r in runs]
+
+
+def test_a_publish_killed_after_the_marts_were_served_leaves_nothing(warehouse):
+    """The kill may land after the served file is already current (a forced republish of an
+    unchanged build): the next refresh has nothing to publish, yet removes the orphan copy."""
+    orphan = warehouse.serving.parent / f".{warehouse.serving.name}.0badc0de.tmp"
+    orphan.write_bytes(b"\0" * 4096)
+    _recovers(warehouse)
+    assert not orphan.exists()
