@@ -289,6 +289,45 @@ def sql(
         out.print(t)
 
 
+# --- export (issue 14, part 3) ---------------------------------------------------------------
+
+class ExportFormat(str, Enum):
+    parquet = "parquet"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+@app.command()
+def export(
+    fmt: ExportFormat = typer.Argument(..., metavar="parquet|csv|xlsx", help="File format."),
+    folder: Path = typer.Argument(..., help="Folder to write into (made if missing; files of the same name are replaced)."),
+    tables: list[str] = typer.Option(None, "--tables", "-t",
+                                     help="Tables to export (marts.supply_share, or a bare name such as reserves); "
+                                          "repeat for several. Default: every served table."),
+) -> None:
+    """Copy served tables for your own use: Parquet (a folder per table and a manifest, as beside the
+    serving file), CSV or Excel (a file per table)."""
+    from warehouse.parquet_export import ExportError
+    from warehouse.parquet_export import export as run_export
+
+    paths = _paths()
+    if not paths.serving.exists():
+        err.print(f"error: no serving file at {paths.serving}; run `tungsten refresh` first", markup=False)
+        raise typer.Exit(1)
+    try:
+        with err.status(f"exporting to {folder}..."):
+            written = run_export(paths.serving, fmt.value, folder, tables or None)
+    except ExportError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    for name, path, rows in written:
+        out.print(f"{name}: {rows:,} rows -> {path}", markup=False, highlight=False)
+    out.print(f"{len(written)} table(s) written to {folder}", markup=False, highlight=False)
+
+
+# --- end export ----------------------------------------------------------------------------
+
+
 def _read_build():
     """The build file read-only, or an exit with a message when there is none or it is being written."""
     import duckdb

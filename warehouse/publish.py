@@ -4,6 +4,10 @@ Readers never wait and never see half a run: a reader that has the old file open
 reading the old inode; new readers open the new one. The copy is written with DuckDB's
 v1.0.0 storage format, so DuckDB 1.x clients (and the BI drivers that embed them) can open
 what a DuckDB 2.x pipeline builds.
+
+Each table is also written as Parquet beside it (warehouse/parquet_export.py: a version folder
+per build, `tungsten.parquet` swapped to it by rename right after the serving file), so engines
+without a DuckDB driver read the same build. meta.published names the build (build_id).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import parquet_export
 from warehouse.paths import apply_duckdb_settings
 
 PUBLISHED_SCHEMAS = ("raw", "meta", "ref", "marts")
@@ -25,8 +30,9 @@ def _quote_path(path: Path) -> str:
 
 
 def leftovers(serving_path: Path) -> list[Path]:
-    """Temporary copies a publish writes beside the serving file (a killed one leaves them)."""
-    return sorted(serving_path.parent.glob(f".{serving_path.name}.*.tmp*"))
+    """Temporary copies a publish writes beside the serving file (a killed one leaves them),
+    and a killed publish's partial Parquet version or link."""
+    return sorted(serving_path.parent.glob(f".{serving_path.name}.*.tmp*")) + parquet_export.leftovers(serving_path)
 
 
 def remove_leftovers(serving_path: Path) -> list[Path]:
@@ -35,7 +41,7 @@ def remove_leftovers(serving_path: Path) -> list[Path]:
     orphan when the lock is taken."""
     removed = leftovers(serving_path)
     for orphan in removed:
-        orphan.unlink(missing_ok=True)
+        parquet_export.remove(orphan)
     return removed
 
 
@@ -49,6 +55,8 @@ def publish(build_path: Path, serving_path: Path, fingerprints: dict[str, str] |
     remove_leftovers(serving_path)
     tmp = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex[:8]}.tmp")
     counts: dict[str, int] = {}
+    build_id = parquet_export.new_build_id()
+    version = None
     # Connect to the build file itself (not ATTACH): dbt-duckdb may still hold it open in this
     # process, and DuckDB refuses to attach one file twice; connect() shares that instance.
     con = duckdb.connect(str(build_path))
@@ -78,15 +86,24 @@ def publish(build_path: Path, serving_path: Path, fingerprints: dict[str, str] |
         for schema, table, column, comment in columns:
             if (schema, table) in published:
                 con.execute(f'COMMENT ON COLUMN serving."{schema}"."{table}"."{column}" IS {_sql_literal(comment)}')
-        con.execute("CREATE TABLE serving.meta.published (published_at TIMESTAMPTZ, raw_fingerprint VARCHAR, dbt_fingerprint VARCHAR)")
+        con.execute("CREATE TABLE serving.meta.published (published_at TIMESTAMPTZ, raw_fingerprint VARCHAR, "
+                    "dbt_fingerprint VARCHAR, build_id VARCHAR)")
         fp = fingerprints or {}
-        con.execute("INSERT INTO serving.meta.published VALUES (now(), ?, ?)", [fp.get("raw"), fp.get("dbt")])
+        con.execute("INSERT INTO serving.meta.published VALUES (now(), ?, ?, ?)", [fp.get("raw"), fp.get("dbt"), build_id])
+        for column, comment in PUBLISHED_COMMENTS.items():
+            con.execute(f'COMMENT ON COLUMN serving.meta.published."{column}" IS {_sql_literal(comment)}')
         con.execute("COMMIT")
+        published_at = con.execute("SELECT published_at FROM serving.meta.published").fetchone()[0]
+        version = parquet_export.publish_version(
+            con, "serving", [*sorted(published), ("meta", "published")], serving_path,
+            {"build_id": build_id, "published_at": published_at, "raw_fingerprint": fp.get("raw"),
+             "dbt_fingerprint": fp.get("dbt"), "serving_file": serving_path.name})
         con.execute("DETACH serving")
     except BaseException:
         # clean up without letting a second error (a read-only folder, a full disk) hide the first
         for cleanup in (lambda: con.execute("DETACH DATABASE IF EXISTS serving"), con.close,
-                        lambda: tmp.unlink(missing_ok=True)):
+                        lambda: tmp.unlink(missing_ok=True),
+                        lambda: version is not None and parquet_export.remove(version)):
             try:
                 cleanup()
             except Exception:
@@ -96,7 +113,16 @@ def publish(build_path: Path, serving_path: Path, fingerprints: dict[str, str] |
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, serving_path)
+    parquet_export.swap(serving_path, version)
     return counts
+
+
+PUBLISHED_COMMENTS = {
+    "published_at": "When this serving file was written (UTC).",
+    "raw_fingerprint": "Hash of the raw files and reference tables the marts were built from.",
+    "dbt_fingerprint": "Hash of the dbt project the marts were built with.",
+    "build_id": "This build's id; the Parquet folder beside the serving file (tungsten.parquet) names the same one.",
+}
 
 
 def _sql_literal(text: str) -> str:
