@@ -11,7 +11,7 @@ from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, d
 DAILY_JOB = "daily_refresh"
 
 daily_refresh = define_asset_job(DAILY_JOB, selection=AssetSelection.all(),
-                                 description="The daily job: load and validate each source, build the marts, publish.")
+                                 description="The daily job: load and validate each source, build the marts, publish, write the report.")
 
 daily_schedule = ScheduleDefinition(
     name="daily_refresh_0600_utc", job=daily_refresh, cron_schedule="0 6 * * *", execution_timezone="UTC",

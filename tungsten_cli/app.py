@@ -83,6 +83,11 @@ def _print_outcome(summary) -> None:
         out.print(f"[green]published[/] {summary.serving_path}")
     elif summary.serving_path:
         out.print(f"serving file (unchanged): {summary.serving_path}")
+    if summary.serving_path:  # the report (warehouse.report), written beside the serving file
+        from warehouse.report import report_path
+
+        if report_path(summary.serving_path).exists():
+            out.print(f"report: {report_path(summary.serving_path)}", markup=False, highlight=False)
     out.print(f"took {summary.duration_s:.1f} s")
 
 
@@ -126,7 +131,46 @@ def refresh(
     except RefreshError as exc:
         err.print("error: " + str(exc), markup=False, highlight=False)
         raise typer.Exit(1) from None
+    _report_if_stale(summary)
     _finish(summary)
+
+
+def _report_if_stale(summary) -> None:
+    """A refresh with nothing to republish skips the daily job's report asset: write the report
+    here if it is missing or older than the serving file (e.g. deleted, or first run after an upgrade)."""
+    from warehouse.report import build_report, report_path
+
+    serving = summary.serving_path
+    if summary.errors or not serving or not serving.exists():
+        return
+    path = report_path(serving)
+    if path.exists() and path.stat().st_mtime >= serving.stat().st_mtime:
+        return
+    try:
+        build_report(serving)
+    except Exception as exc:  # the warehouse is served; the report's failure is a warning, not an error
+        summary.warnings.append(f"the report could not be written to {path}: {exc}")
+
+
+@app.command()
+def report(
+    output: Path = typer.Option(None, "--output", "-o", dir_okay=False,
+                                help="Where to write the HTML file (default: beside the serving file)."),
+) -> None:
+    """Write the report: one self-contained HTML file of charts, a map and tables from the serving file."""
+    from warehouse.report import SpecError, build_report
+
+    try:
+        with err.status("writing the report..."):
+            result = build_report(_paths().serving, output)
+    except (FileNotFoundError, SpecError) as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    for problem in result.problems:
+        err.print(f"note: chart {problem}", markup=False, highlight=False)
+    drawn = sum(1 for f in result.figures if f.status == "drawn")
+    out.print(f"report: {result.path} ({result.bytes / 1e6:.1f} MB, {drawn} charts, {result.seconds:.1f} s)",
+              markup=False, highlight=False)
 
 
 @app.command()

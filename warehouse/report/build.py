@@ -44,6 +44,7 @@ class Figure:
     sources: list[tuple[str, str, str, str]] = field(default_factory=list)  # id, name, publisher, licence
     editions: list[str] = field(default_factory=list)
     subtitle: str | None = None
+    sql: str = ""  # the query that drew it (the first of the spec's queries whose tables exist)
 
     @property
     def row_count(self) -> int:
@@ -132,11 +133,21 @@ def build_figure(con: duckdb.DuckDBPyConnection, spec: ChartSpec, provenance: _P
         return _sources_figure(con, spec)
     if spec.kind == "dictionary":
         return _dictionary_figure(spec)
-    try:
-        columns, rows = _query(con, spec.sql)
-    except duckdb.Error as exc:
-        return Figure(spec, "error", f"the query failed ({', '.join(spec.marts) or 'no table named'}): {_first_line(exc)}")
-    fig = Figure(spec, "table", columns=columns, rows=rows,
+    sql, error = spec.sql, None
+    for sql in spec.queries:  # the first query whose tables and columns exist in this build
+        try:
+            columns, rows = _query(con, sql)
+            error = None
+            break
+        except (duckdb.CatalogException, duckdb.BinderException) as exc:
+            error = exc
+        except duckdb.Error as exc:
+            error = exc
+            break
+    if error is not None:
+        return Figure(spec, "error", f"the query failed ({', '.join(spec.tables(sql)) or 'no table named'}): "
+                                     f"{_first_line(error)}", sql=sql)
+    fig = Figure(spec, "table", columns=columns, rows=rows, sql=sql,
                  sources=provenance.sources(spec, columns, rows), editions=_editions(con, spec, columns, rows))
     if spec.subtitle_sql:
         try:
@@ -148,7 +159,7 @@ def build_figure(con: duckdb.DuckDBPyConnection, spec: ChartSpec, provenance: _P
         return fig
     if not rows:
         fig.status = "empty"
-        fig.message = (f"No data to draw: {', '.join(spec.marts) or 'the query'} returned no rows in this build. "
+        fig.message = (f"No data to draw: {', '.join(spec.tables(sql)) or 'the query'} returned no rows in this build. "
                        "The chart appears once the mart is filled.")
         return fig
     if len(rows) > MAX_CHART_ROWS:
@@ -172,7 +183,7 @@ def _sources_figure(con, spec: ChartSpec) -> Figure:
     try:
         states = source_states(con)
     except duckdb.Error as exc:
-        return Figure(spec, "error", f"the meta tables could not be read: {_first_line(exc)}")
+        return Figure(spec, "error", f"the meta tables could not be read: {_first_line(exc)}", sql=spec.sql)
     columns = ["source", "name", "publisher", "licence", "editions held", "latest edition", "rows", "last load", "freshness"]
     rows = []
     for s in states:
@@ -180,7 +191,7 @@ def _sources_figure(con, spec: ChartSpec) -> Figure:
         last = f"{s.last_status} {s.last_loaded_at:%Y-%m-%d %H:%M} UTC" if s.last_loaded_at and s.last_status else None
         rows.append((s.source.id, s.source.name, s.source.publisher, s.source.licence, ", ".join(s.editions) or None,
                      s.latest_edition, s.rows, last, ("fresh: " if f.fresh else "STALE: ") + f.reason))
-    return Figure(spec, "table", columns=columns, rows=rows)
+    return Figure(spec, "table", columns=columns, rows=rows, sql=spec.sql)
 
 
 def _dictionary_figure(spec: ChartSpec) -> Figure:
@@ -190,8 +201,8 @@ def _dictionary_figure(spec: ChartSpec) -> Figure:
     try:
         columns, rows = dictionary_rows()
     except Exception as exc:
-        return Figure(spec, "error", f"the data dictionary could not be built: {_first_line(exc)}")
-    return Figure(spec, "table", columns=columns, rows=rows)
+        return Figure(spec, "error", f"the data dictionary could not be built: {_first_line(exc)}", sql=spec.sql)
+    return Figure(spec, "table", columns=columns, rows=rows, sql=spec.sql)
 
 
 def build_figures(serving: Path, specs: list[ChartSpec]) -> tuple[list[Figure], dict]:

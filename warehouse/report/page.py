@@ -69,7 +69,7 @@ def _footer(fig: Figure) -> str:
         parts.append(f'<p class="editions"><b>Editions:</b> {_e(", ".join(fig.editions))}</p>')
     if fig.spec.note:
         parts.append(f'<p class="note">{_e(fig.spec.note)}</p>')
-    parts.append(f'<details class="sql"><summary>The SQL behind it</summary><pre>{_e(fig.spec.sql)}</pre></details>')
+    parts.append(f'<details class="sql"><summary>The SQL behind it</summary><pre>{_e(fig.sql or fig.spec.sql)}</pre></details>')
     return "<figcaption>" + "".join(parts) + "</figcaption>"
 
 

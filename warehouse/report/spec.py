@@ -25,7 +25,7 @@ class ChartSpec:
     section: str
     question: str
     kind: str
-    sql: str
+    queries: tuple[str, ...]  # `sql`: one query, or several tried in order (the first whose tables exist)
     vega_lite: dict | None = None
     sources: tuple[str, ...] = ()
     editions_sql: str | None = None
@@ -36,9 +36,13 @@ class ChartSpec:
     extra: dict = field(default_factory=dict)
 
     @property
-    def marts(self) -> list[str]:
-        """The schema.table names the query reads (for the message when one is empty or missing)."""
-        return sorted(set(re.findall(r"\b((?:marts|raw|meta|ref)\.[a-z_0-9]+)", self.sql)))
+    def sql(self) -> str:
+        return self.queries[0]
+
+    @staticmethod
+    def tables(sql: str) -> list[str]:
+        """The schema.table names a query reads (for the message when one is empty or missing)."""
+        return sorted(set(re.findall(r"\b((?:marts|raw|meta|ref)\.[a-z_0-9]+)", sql)))
 
 
 def load_specs(path: Path = SPEC_PATH) -> list[ChartSpec]:
@@ -55,9 +59,13 @@ def load_specs(path: Path = SPEC_PATH) -> list[ChartSpec]:
         where = f"{path.name}, chart {n} ({entry.get('id', '?') if isinstance(entry, dict) else '?'})"
         if not isinstance(entry, dict):
             raise SpecError(f"{where}: an entry must be a mapping")
-        for key in ("id", "section", "question", "kind", "sql"):
+        for key in ("id", "section", "question", "kind"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise SpecError(f"{where}, field '{key}': missing or not text")
+        sql = entry.get("sql")
+        queries = [sql] if isinstance(sql, str) else sql
+        if not isinstance(queries, list) or not queries or not all(isinstance(q, str) and q.strip() for q in queries):
+            raise SpecError(f"{where}, field 'sql': a query, or a list of queries, is needed")
         if not _ID.match(entry["id"]):
             raise SpecError(f"{where}, field 'id': use lower-case letters, digits and _ only")
         if entry["id"] in seen:
@@ -67,10 +75,10 @@ def load_specs(path: Path = SPEC_PATH) -> list[ChartSpec]:
             raise SpecError(f"{where}, field 'kind': {entry['kind']!r} is not one of {', '.join(KINDS)}")
         if entry["kind"] in ("chart", "map") and not isinstance(entry.get("vega_lite"), dict):
             raise SpecError(f"{where}, field 'vega_lite': a {entry['kind']} needs a Vega-Lite mapping")
-        known = {f for f in ChartSpec.__dataclass_fields__ if f != "extra"}
+        known = {f for f in ChartSpec.__dataclass_fields__ if f != "extra"} | {"sql"}
         specs.append(ChartSpec(
             id=entry["id"], section=entry["section"], question=entry["question"].strip(), kind=entry["kind"],
-            sql=entry["sql"].strip(), vega_lite=entry.get("vega_lite"), sources=tuple(entry.get("sources") or ()),
+            queries=tuple(q.strip() for q in queries), vega_lite=entry.get("vega_lite"), sources=tuple(entry.get("sources") or ()),
             editions_sql=entry.get("editions_sql"), subtitle_sql=entry.get("subtitle_sql"), note=entry.get("note"),
             empty_text=entry.get("empty_text"), status_column=entry.get("status_column"),
             extra={k: v for k, v in entry.items() if k not in known}))
