@@ -1,0 +1,144 @@
+"""The report (warehouse.report) as a reader gets it: written by the daily job beside the serving
+file, opened in headless Chromium with the network off, every chart and the map drawn, nothing
+requested from outside, no console error; a chart whose mart is empty or missing says so instead
+of drawing an empty plot. Screenshots are kept under test-artifacts/report/ (or
+TUNGSTEN_TEST_ARTIFACTS) for a person to look at."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from helpers import warehouse_env
+from typer.testing import CliRunner
+
+from tungsten_cli.app import app
+from warehouse.paths import PROJECT_ROOT
+from warehouse.report import build_report, report_path
+from warehouse.report.spec import load_specs
+
+runner = CliRunner()
+DRAWN_KINDS = ("chart", "map")
+
+
+def artifacts(name: str) -> Path:
+    root = Path(os.environ.get("TUNGSTEN_TEST_ARTIFACTS") or PROJECT_ROOT / "test-artifacts")
+    folder = root / "report" / name
+    shutil.rmtree(folder, ignore_errors=True)
+    return folder
+
+
+def open_in_chromium(path: Path, shots: Path | None):
+    from warehouse.report.chromium import ChromiumMissing, check_page
+
+    try:
+        return check_page(path, shots)
+    except ChromiumMissing as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"{exc} (bin/test installs it when run as root)")
+        pytest.skip(str(exc))
+
+
+def served(root: Path) -> Path:
+    return Path(warehouse_env(root)["TUNGSTEN_SERVING_PATH"])
+
+
+def test_daily_job_writes_the_report_beside_the_serving_file(built_warehouse):
+    path = report_path(served(built_warehouse))
+    assert path.exists(), "the daily job's report asset did not write the report"
+    text = path.read_text()
+    assert "default-src 'none'" in text  # the page may request nothing
+    for spec in load_specs():
+        if spec.kind != "dictionary":
+            assert f'id="chart-{spec.id}"' in text, spec.id
+    assert path.stat().st_size <= 5 * 1024 * 1024
+
+
+def test_every_chart_and_the_map_render_offline_in_chromium(built_warehouse):
+    path = report_path(served(built_warehouse))
+    check = open_in_chromium(path, artifacts("built"))
+    assert check.console_errors == []
+    assert check.requests == [] and check.failed_requests == []
+    assert check.report["errors"] == []
+    figures = {f["id"]: f for f in check.figures}
+    charts = [s for s in load_specs() if s.kind in DRAWN_KINDS]
+    assert len(charts) >= 15
+    for spec in charts:  # every chart has data in the embedded snapshot: none is a notice, none empty
+        fig = figures[spec.id]
+        assert fig["status"] == "drawn", (spec.id, fig)
+        assert fig["rendered"] == "yes" and fig["svg"] >= 1, (spec.id, fig)
+        assert check.report["charts"][spec.id]["items"] > 0, spec.id
+    marks = check.report["charts"]["sites_map"]["marks"]
+    assert marks["shape"] >= 150  # the country outlines
+    assert marks["symbol"] >= 170  # 170 ICMM sites and the projects with coordinates
+    for table in ("claims", "sources", "validation"):
+        assert figures[table]["status"] == "table"
+    assert any(p.name == "report-full.png" and p.stat().st_size > 10_000 for p in check.screenshots)
+    assert len(check.screenshots) == len(check.figures) + 1
+
+
+def test_footers_give_sources_editions_and_sql(built_warehouse):
+    text = report_path(served(built_warehouse)).read_text()
+    start = text.index('id="chart-concentration"')
+    figure = text[start:text.index("</figure>", start)]
+    assert "How much of the world" in figure
+    assert "USGS Mineral Commodity Summaries" in figure and "Public domain (USGS)" in figure
+    assert "BGS World Mineral Statistics" in figure and "Open Government Licence" in figure
+    assert "MCS2026" in figure and "BGS2023" in figure
+    assert "FROM marts.supply_concentration c" in figure
+    start = text.index('id="chart-reserves"')
+    reserves = text[start:text.index("</figure>", start)]
+    assert "&gt;4,700,000" in reserves  # the qualifier as published
+
+
+@pytest.fixture
+def damaged_copy(built_warehouse, tmp_path):
+    """The serving file with one mart emptied and another dropped."""
+    copy = tmp_path / "tungsten.duckdb"
+    shutil.copy(served(built_warehouse), copy)
+    con = duckdb.connect(str(copy))
+    con.execute("DELETE FROM marts.reserves")
+    con.execute("DROP TABLE marts.price_proxy_world")
+    con.close()
+    return copy
+
+
+def test_an_empty_or_missing_mart_is_said_not_drawn(damaged_copy):
+    result = build_report(damaged_copy)
+    by_id = {f.spec.id: f for f in result.figures}
+    assert by_id["reserves"].status == "empty" and "marts.reserves" in by_id["reserves"].message
+    assert by_id["unit_value_proxies"].status == "error"
+    assert "marts.price_proxy_world" in by_id["unit_value_proxies"].message
+    assert sorted(p.split(":")[0] for p in result.problems) == ["reserves", "unit_value_proxies"]
+    assert by_id["concentration"].status == "drawn"
+    check = open_in_chromium(result.path, artifacts("damaged"))
+    assert check.console_errors == [] and check.requests == []
+    figures = {f["id"]: f for f in check.figures}
+    for fid in ("reserves", "unit_value_proxies"):  # a notice, and no plot at all
+        assert figures[fid]["status"] in ("empty", "error") and figures[fid]["svg"] == 0
+    drawn = [f for f in check.figures if f["status"] == "drawn"]
+    assert drawn and all(f["rendered"] == "yes" for f in drawn)
+
+
+def test_report_command_and_refresh_line(warehouse, tmp_path):
+    out = tmp_path / "mine.html"
+    r = runner.invoke(app, ["report", "--output", str(out)])
+    assert r.exit_code == 0, r.output
+    assert str(out) in r.output and out.stat().st_size > 500_000
+    default = report_path(warehouse.serving)
+    default.unlink()
+    r = runner.invoke(app, ["refresh"])  # nothing changed: the missing report is written all the same
+    assert r.exit_code == 0, r.output
+    assert "nothing changed" in r.output
+    assert default.exists() and f"report: {default}" in r.output.replace("\n", "")
+
+
+def test_report_command_without_a_warehouse(tmp_path, monkeypatch):
+    for k, v in warehouse_env(tmp_path / "none").items():
+        monkeypatch.setenv(k, v)
+    r = runner.invoke(app, ["report"])
+    assert r.exit_code == 1
+    assert "no serving file at" in r.output and "tungsten refresh" in r.output
