@@ -372,6 +372,49 @@ def export(
 # --- end export ----------------------------------------------------------------------------
 
 
+# --- docs (issue 14, part 2) ---------------------------------------------------------------
+
+@app.command()
+def docs(
+    out_dir: Path = typer.Option(None, "--out", help="Folder for the site (default TUNGSTEN_HOME/docs)."),
+    serve: bool = typer.Option(False, "--serve", help="Then serve the site on http://127.0.0.1:PORT until Ctrl-C."),
+    port: int = typer.Option(8080, help="Port for --serve."),
+) -> None:
+    """dbt's docs site for the build warehouse (every model, source and column with its description and
+    type, and the lineage graph), written as static files outside the source tree."""
+    from warehouse.dbt_build import generate_docs
+    from warehouse.refresh import RefreshError, writer_lock
+
+    paths = _paths()
+    if not paths.build.exists():
+        err.print("error: no warehouse yet: run `tungsten refresh` first", markup=False)
+        raise typer.Exit(1)
+    target = (out_dir or paths.home / "docs").resolve()
+    try:
+        with err.status("building dbt's docs site against the build file...") as status, \
+                writer_lock(paths, lambda m: status.update(m)):
+            page = generate_docs(paths, target)
+    except (RefreshError, RuntimeError) as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    out.print(f"docs site: {page} (one self-contained page; index.html beside it for --serve)", markup=False,
+              highlight=False)
+    if serve:
+        import functools
+        import http.server
+
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(target))
+        with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+            out.print(f"serving http://127.0.0.1:{port}/ (Ctrl-C to stop)", markup=False, highlight=False)
+            try:
+                httpd.serve_forever()
+            except KeyboardInterrupt:
+                pass
+
+
+# --- end docs ------------------------------------------------------------------------------
+
+
 def _read_build():
     """The build file read-only, or an exit with a message when there is none or it is being written."""
     import duckdb

@@ -86,6 +86,7 @@ def publish(build_path: Path, serving_path: Path, fingerprints: dict[str, str] |
         for schema, table, column, comment in columns:
             if (schema, table) in published:
                 con.execute(f'COMMENT ON COLUMN serving."{schema}"."{table}"."{column}" IS {_sql_literal(comment)}')
+        _comment_from_column_docs(con, published, {(s, t, c) for s, t, c, _ in columns})
         con.execute("CREATE TABLE serving.meta.published (published_at TIMESTAMPTZ, raw_fingerprint VARCHAR, "
                     "dbt_fingerprint VARCHAR, build_id VARCHAR)")
         fp = fingerprints or {}
@@ -123,6 +124,25 @@ PUBLISHED_COMMENTS = {
     "dbt_fingerprint": "Hash of the dbt project the marts were built with.",
     "build_id": "This build's id; the Parquet folder beside the serving file (tungsten.parquet) names the same one.",
 }
+
+
+def _comment_from_column_docs(con, published: set[tuple[str, str]], commented: set[tuple[str, str, str]]) -> None:
+    """raw, meta and ref tables are not dbt models: their descriptions come from
+    warehouse/column_docs.yml (tables and columns the build file has no comment for)."""
+    from warehouse import dictionary
+
+    all_columns = con.execute("SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+                              "WHERE database_name = 'serving'").fetchall()
+    by_table: dict[tuple[str, str], list[str]] = {}
+    for schema, table, column in all_columns:
+        if (schema, table) in published and (schema, table, column) not in commented:
+            by_table.setdefault((schema, table), []).append(column)
+    for (schema, table), cols in by_table.items():
+        for column, text in dictionary.column_comments(schema, table, cols).items():
+            con.execute(f'COMMENT ON COLUMN serving."{schema}"."{table}"."{column}" IS {_sql_literal(text)}')
+    for schema, table in published:
+        if schema != "marts" and (text := dictionary.table_description(schema, table)):
+            con.execute(f'COMMENT ON TABLE serving."{schema}"."{table}" IS {_sql_literal(text)}')
 
 
 def _sql_literal(text: str) -> str:
