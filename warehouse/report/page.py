@@ -20,11 +20,31 @@ CSP = ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 
 
 
 @cache
-def vega_bundle() -> str:
-    """Vega, Vega-Lite and vega-embed as one classic script (window.vegaEmbed), from vl-convert."""
+def vega_bundle(cache_dir: Path | None = None) -> str:
+    """Vega, Vega-Lite and vega-embed as one classic script (window.vegaEmbed), from vl-convert.
+    Bundling takes about a second, so the bundle is kept in cache_dir (TUNGSTEN_HOME/cache), one
+    file per vl-convert and library version; a damaged or missing file is simply made again."""
+    import os
+
     import vl_convert as vlc
 
-    return vlc.javascript_bundle()
+    name = (f"vega-bundle-vlc{getattr(vlc, '__version__', 'x')}-vega{vlc.get_vega_version()}"
+            f"-embed{vlc.get_vega_embed_version()}.js")
+    path = cache_dir / name if cache_dir else None
+    if path is not None and path.exists():
+        text = path.read_text(encoding="utf-8")
+        if "window.vegaEmbed" in text:  # written by os.replace, so whole
+            return text
+    text = vlc.javascript_bundle()
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only home: the bundle is made again next time
+    return text
 
 
 def _e(value) -> str:
@@ -86,7 +106,8 @@ def _figure(fig: Figure) -> str:
             f"<h3>{_e(s.question)}</h3>{sub}{body}{_footer(fig)}</figure>")
 
 
-def render_page(figures: list[Figure], build: dict, title: str = "Tungsten market intelligence") -> str:
+def render_page(figures: list[Figure], build: dict, title: str = "Tungsten market intelligence",
+                cache_dir: Path | None = None) -> str:
     """The whole page as text."""
     sections: dict[str, list[Figure]] = {}
     for f in figures:
@@ -113,7 +134,7 @@ sources, editions and the SQL that drew it; run that SQL with <code>tungsten sql
 <nav><ol>{toc}</ol></nav></header>
 <main>{body}</main>
 <script type="application/json" id="report-specs">{_script_json(specs)}</script>
-<script>{vega_bundle()}</script>
+<script>{vega_bundle(cache_dir)}</script>
 <script>{(HERE / "page.js").read_text()}</script>
 </body></html>
 """
