@@ -74,7 +74,7 @@ def test_every_chart_and_the_map_render_offline_in_chromium(built_warehouse):
     marks = check.report["charts"]["sites_map"]["marks"]
     assert marks["shape"] >= 150  # the country outlines
     assert marks["symbol"] >= 170  # 170 ICMM sites and the projects with coordinates
-    for table in ("claims", "sources", "validation"):
+    for table in ("claims", "sources", "validation", "dictionary"):  # dictionary: warehouse.dictionary's page
         assert figures[table]["status"] == "table"
     assert any(p.name == "report-full.png" and p.stat().st_size > 10_000 for p in check.screenshots)
     assert len(check.screenshots) == len(check.figures) + 1
@@ -92,6 +92,9 @@ def test_footers_give_sources_editions_and_sql(built_warehouse):
     start = text.index('id="chart-reserves"')
     reserves = text[start:text.index("</figure>", start)]
     assert "&gt;4,700,000" in reserves  # the qualifier as published
+    start = text.index('id="chart-dictionary"')
+    dictionary = text[start:text.index("</figure>", start)]
+    assert "<td>china_share_pct</td>" in dictionary and "<td>supply_concentration</td>" in dictionary
 
 
 @pytest.fixture

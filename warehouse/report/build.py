@@ -132,7 +132,7 @@ def build_figure(con: duckdb.DuckDBPyConnection, spec: ChartSpec, provenance: _P
     if spec.kind == "sources":
         return _sources_figure(con, spec)
     if spec.kind == "dictionary":
-        return _dictionary_figure(spec)
+        return _dictionary_figure(con, spec)
     sql, error = spec.sql, None
     for sql in spec.queries:  # the first query whose tables and columns exist in this build
         try:
@@ -194,12 +194,12 @@ def _sources_figure(con, spec: ChartSpec) -> Figure:
     return Figure(spec, "table", columns=columns, rows=rows, sql=spec.sql)
 
 
-def _dictionary_figure(spec: ChartSpec) -> Figure:
+def _dictionary_figure(con, spec: ChartSpec) -> Figure:
     """The data dictionary (warehouse.dictionary, when that module is present)."""
     from warehouse.report.dictionary_page import dictionary_rows
 
     try:
-        columns, rows = dictionary_rows()
+        columns, rows = dictionary_rows(con)
     except Exception as exc:
         return Figure(spec, "error", f"the data dictionary could not be built: {_first_line(exc)}", sql=spec.sql)
     return Figure(spec, "table", columns=columns, rows=rows, sql=spec.sql)
