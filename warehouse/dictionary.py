@@ -69,7 +69,7 @@ def data_dictionary(con, schemas: tuple[str, ...] = SCHEMAS) -> list[Column]:
     out = []
     for schema, table, column, dtype, comment in rows:
         if (schema, table) not in tables:
-            continue  # a view
+            continue
         out.append(Column(schema, table, column, dtype, (comment or "").strip() or column_description(schema, table, column),
                           column_unit(schema, table, column), tables[(schema, table)].grain))
     order = {s: i for i, s in enumerate(schemas)}
@@ -77,10 +77,12 @@ def data_dictionary(con, schemas: tuple[str, ...] = SCHEMAS) -> list[Column]:
 
 
 def table_list(con, schemas: tuple[str, ...] = SCHEMAS) -> list[Table]:
-    """Each table with its description, grain and row count."""
+    """Each table (and view, such as meta.provenance) with its description, grain and row count."""
     rows = con.execute(
         "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name IN (SELECT unnest(?)) ORDER BY schema_name, table_name", [list(schemas)]).fetchall()
+        "AND schema_name IN (SELECT unnest(?)) UNION ALL "
+        "SELECT schema_name, view_name, comment FROM duckdb_views() WHERE database_name = current_database() "
+        "AND NOT internal AND schema_name IN (SELECT unnest(?)) ORDER BY 1, 2", [list(schemas), list(schemas)]).fetchall()
     out = []
     for schema, table, comment in rows:
         n = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchall()[0][0]

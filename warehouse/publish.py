@@ -93,6 +93,7 @@ def publish(build_path: Path, serving_path: Path, fingerprints: dict[str, str] |
         con.execute("INSERT INTO serving.meta.published VALUES (now(), ?, ?, ?)", [fp.get("raw"), fp.get("dbt"), build_id])
         for column, comment in PUBLISHED_COMMENTS.items():
             con.execute(f'COMMENT ON COLUMN serving.meta.published."{column}" IS {_sql_literal(comment)}')
+        _create_views(con)
         con.execute("COMMIT")
         published_at = con.execute("SELECT published_at FROM serving.meta.published").fetchone()[0]
         version = parquet_export.publish_version(
@@ -124,6 +125,33 @@ PUBLISHED_COMMENTS = {
     "dbt_fingerprint": "Hash of the dbt project the marts were built with.",
     "build_id": "This build's id; the Parquet folder beside the serving file (tungsten.parquet) names the same one.",
 }
+
+
+VIEWS = {"meta.provenance": Path(__file__).with_name("provenance.sql")}
+
+
+def _create_views(con) -> None:
+    """Views of the serving file (their SQL names tables without a catalog, so they read the
+    serving file's own tables wherever it is opened), described from warehouse/column_docs.yml."""
+    import re
+
+    from warehouse import dictionary
+
+    served = {f"{s}.{t}" for s, t in con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
+                                                  "WHERE database_name = 'serving'").fetchall()}
+    for name, path in VIEWS.items():
+        schema, view = name.split(".")
+        text = path.read_text()
+        code = re.sub(r"--[^\n]*", "", text)
+        if not set(re.findall(r"\b((?:raw|meta|ref|marts)\.\w+)", code)) <= served:
+            continue  # a build without those tables (a test's minimal warehouse)
+        con.execute(f'CREATE VIEW serving."{schema}"."{view}" AS {text}')
+        if text := dictionary.table_description(schema, view):
+            con.execute(f'COMMENT ON VIEW serving."{schema}"."{view}" IS {_sql_literal(text)}')
+        cols = [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = 'serving' "
+                                          "AND schema_name = ? AND table_name = ?", [schema, view]).fetchall()]
+        for column, text in dictionary.column_comments(schema, view, cols).items():
+            con.execute(f'COMMENT ON COLUMN serving."{schema}"."{view}"."{column}" IS {_sql_literal(text)}')
 
 
 def _comment_from_column_docs(con, published: set[tuple[str, str]], commented: set[tuple[str, str, str]]) -> None:

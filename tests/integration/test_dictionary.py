@@ -25,8 +25,9 @@ def test_the_dictionary_lists_every_served_column_once_with_type_unit_and_grain(
     rows = data_dictionary(serving_con)
     served = serving_con.execute(
         "SELECT c.schema_name, c.table_name, c.column_name, c.data_type FROM duckdb_columns() c "
-        "JOIN duckdb_tables() t USING (database_name, schema_name, table_name) "
-        "WHERE c.schema_name IN ('raw', 'meta', 'ref', 'marts')").fetchall()
+        "WHERE (c.schema_name, c.table_name) IN (SELECT (schema_name, table_name) FROM duckdb_tables() "
+        "UNION ALL SELECT (schema_name, view_name) FROM duckdb_views() WHERE NOT internal) AND "
+        "c.schema_name IN ('raw', 'meta', 'ref', 'marts')").fetchall()
     assert sorted((r.schema, r.table, r.column, r.type) for r in rows) == sorted(served)
     by = {(r.schema, r.table, r.column): r for r in rows}
     share = by[("marts", "supply_share", "production_t_w")]

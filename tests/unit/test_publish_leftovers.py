@@ -17,9 +17,14 @@ def test_next_publish_removes_what_a_killed_one_left(tmp_path):
     leftovers = [serving.parent / ".tungsten.duckdb.1a2b3c4d.tmp", serving.parent / ".tungsten.duckdb.1a2b3c4d.tmp.wal"]
     for p in leftovers:
         p.write_bytes(b"\0" * 4096)
+    partial_parquet = serving.parent / ".tungsten.parquet.versions" / "20260101T000000000000Z-1a2b3c4d.partial"
+    (partial_parquet / "marts" / "t").mkdir(parents=True)
+    (partial_parquet / "marts" / "t" / "data.parquet").write_bytes(b"PAR1")
     other = serving.parent / "notes.txt"
     other.write_text("kept")
     counts = publish(build, serving)
     assert counts["marts.t"] == 1
     assert not any(p.exists() for p in leftovers) and other.exists()
-    assert sorted(p.name for p in serving.parent.iterdir()) == ["notes.txt", "tungsten.duckdb"]
+    assert not partial_parquet.exists()
+    assert sorted(p.name for p in serving.parent.iterdir()) == [".tungsten.parquet.versions", "notes.txt",
+                                                                "tungsten.duckdb", "tungsten.parquet"]
