@@ -6,6 +6,7 @@ with example rows. A suite names its audit by one of the keys of AUDITS.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from functools import cache
 
@@ -17,8 +18,9 @@ from ingest.trade import KG_UNIT_CODE, TRADE_KEY, hs_codes
 
 MIN_LOT_KG = 1000.0  # unit values of smaller lots are too noisy to judge
 TRADE_NUMBERS = ["value_usd", "cif_usd", "fob_usd", "net_weight_kg", "gross_weight_kg", "qty"]
-RECONCILE_RULES = ["none", "usgs_china_share", "usgs_world_reserves_range", "usgs_world_reserves_editions",
-                   "kaz_share_of_world_reserves"]
+# none: not checked; warehouse: checked on the warehouse's figures by the claim's metric
+# (ingest/reference/claim_checks.csv); claim:<claim_id>: set against the claim it disagrees with.
+RECONCILE_RULES = ["none", "warehouse"]
 
 
 # --- figures ----------------------------------------------------------------------------
@@ -119,17 +121,34 @@ def claims_audit(frame: pl.DataFrame) -> pl.DataFrame:
         audit_has_value=pl.col("value").is_not_null() | pl.col("value_text").is_not_null(),
         audit_range_ordered=pl.col("value_high").is_null() | (pl.col("value_high") >= pl.col("value")),
         audit_rule_known=rule.is_in(RECONCILE_RULES) | rule.str.starts_with("claim:"),
+        audit_disagreement_known=pl.col("disagrees_with").is_null() | pl.col("disagrees_with").is_in(frame["claim_id"].implode()),
     )
 
 
 def sources_known_audit(frame: pl.DataFrame) -> pl.DataFrame:
-    """audit_source_known: every source id the row cites is in meta.sources."""
+    """audit_source_known: every source id the row cites is in meta.sources (a project's stage
+    source too)."""
     col = "source_ids" if "source_ids" in frame.columns else "source_id"
-    return frame.with_columns(audit_source_known=pl.col(col).is_not_null() & _sources_known(pl.col(col).fill_null("")))
+    known = pl.col(col).is_not_null() & _sources_known(pl.col(col).fill_null(""))
+    if "stage_source_id" in frame.columns:
+        known = known & pl.col("stage_source_id").is_not_null() & _sources_known(pl.col("stage_source_id").fill_null(""))
+    return frame.with_columns(audit_source_known=known)
+
+
+def quoted_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """audit_stands_on_quote: the figure's as_published words are in its quote and state its
+    value and unit (a figure, or a financing amount in its currency); plus audit_source_known."""
+    from ingest.sources.curated.quoted import stands_on_quote
+
+    value, unit = ("value", "unit") if "value" in frame.columns else ("amount", "currency")
+    rows = frame.select(value, unit, "as_published", "quote").rows()
+    ok = [stands_on_quote(v, (u or "").lower(), a, q) for v, u, a, q in rows]
+    return sources_known_audit(frame).with_columns(pl.Series("audit_stands_on_quote", ok, dtype=pl.Boolean))
 
 
 def stakes_audit(frame: pl.DataFrame) -> pl.DataFrame:
-    """audit_stake_total_pct: the total stake per project (or group) in force at each valid_from date."""
+    """audit_stake_total_pct: the total stake per project (or group) in force at each valid_from
+    date; audit_stake_in_quote: a stated stake appears in its quote as "N%" or "N per cent"."""
     owner = pl.coalesce("project_id", "group_id")
     dated = frame.with_columns(_owner=owner)
     totals = (
@@ -139,6 +158,10 @@ def stakes_audit(frame: pl.DataFrame) -> pl.DataFrame:
         .sort("_from").group_by("_owner", "valid_from", "company_id").agg(pl.col("stake_pct").last())
         .group_by("_owner", "valid_from").agg(pl.col("stake_pct").sum().alias("audit_stake_total_pct"))
     )
+    from ingest.sources.curated.quoted import states_stake
+
+    in_quote = [states_stake(pct, quote) for pct, quote in frame.select("stake_pct", "quote").rows()]
+    dated = dated.with_columns(pl.Series("audit_stake_in_quote", in_quote, dtype=pl.Boolean))
     return sources_known_audit(dated.join(totals, on=["_owner", "valid_from"], how="left").drop("_owner"))
 
 
@@ -169,6 +192,7 @@ AUDITS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
     "trade": trade_audit,
     "claims": claims_audit,
     "sources_known": sources_known_audit,
+    "quoted": quoted_audit,
     "stakes": stakes_audit,
     "governance": governance_audit,
 }

@@ -12,11 +12,17 @@ import polars as pl
 
 from ingest.countries import country_name, valid_iso3
 from ingest.reference import table
-from ingest.sources import meta_rows
+from ingest.sources import all_sources, meta_rows
+
+# The outlook's assumptions, files a user edits in ingest/reference/ (numeric columns as numbers).
+OUTLOOK_TABLES = ("outlook_stage_factors", "outlook_ramp_up", "outlook_parameters", "outlook_china_cases")
+# How claims are checked: metric -> check, tolerances per qualifier, trend words as % changes.
+CLAIM_TABLES = ("claim_checks", "claim_tolerances", "claim_trend_terms")
 
 # The tables written here (schema.table), in the order frames() gives them.
 REFERENCE_TABLES = ("ref.countries", "ref.unit_factors", "ref.metrics", "ref.sponsor_blocs", "ref.hs_codes",
-                    "ref.trade_areas", "ref.supply_risk_inputs", "meta.sources")
+                    "ref.trade_areas", "ref.supply_risk_inputs", *(f"ref.{name}" for name in OUTLOOK_TABLES + CLAIM_TABLES),
+                    "ref.editions", "meta.sources")
 
 
 def frames() -> dict[str, pl.DataFrame]:
@@ -36,7 +42,30 @@ def frames() -> dict[str, pl.DataFrame]:
             "ref.hs_codes": _hs_codes(), "ref.trade_areas": _trade_areas(),
             "ref.supply_risk_inputs": pl.DataFrame(list(table("supply_risk_inputs"))).with_columns(
                 pl.col("value").replace("", None).cast(pl.Float64)),
+            **{f"ref.{name}": _numeric(pl.DataFrame(list(table(name)))) for name in OUTLOOK_TABLES + CLAIM_TABLES},
+            "ref.editions": _editions(),
             "meta.sources": sources}
+
+
+def _numeric(frame: pl.DataFrame) -> pl.DataFrame:
+    """Columns whose every non-empty value reads as a number become Float64 (empty: null)."""
+    for col in frame.columns:
+        values = frame[col].replace("", None)
+        cast = values.cast(pl.Float64, strict=False)
+        if cast.null_count() == values.null_count() and values.null_count() < len(values):
+            frame = frame.with_columns(cast.alias(col))
+    return frame
+
+
+def _editions() -> pl.DataFrame:
+    """Every edition a source lists (editions.csv): title, DOI, date published and the date from
+    which it was the current edition (current_from; claims are judged against the edition
+    current at their date)."""
+    rows = [{"source_id": src.id, "vintage": e["vintage"], "title": e.get("title") or None, "doi": e.get("doi") or None,
+             "date_published": e.get("date_published") or None, "current_from": e.get("current_from") or None}
+            for src in all_sources().values() for e in src.editions()]
+    schema = {k: pl.String for k in ("source_id", "vintage", "title", "doi", "date_published", "current_from")}
+    return pl.DataFrame(rows, schema=schema).with_columns(pl.col("current_from").str.to_date(strict=False))
 
 
 def _hs_codes() -> pl.DataFrame:

@@ -86,3 +86,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table in REGISTRY.values():
         cols = ", ".join(f'"{name}" {typ}' for name, typ in raw_columns(table.schema).items())
         con.execute(f'CREATE TABLE IF NOT EXISTS raw."{table.name}" ({cols})')
+        _add_new_columns(con, table.name, raw_columns(table.schema))
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str]) -> None:
+    """A build file made by an earlier version lacks the columns added since: add them (empty),
+    so loads, which insert by name, work on it; columns no longer written stay, and stay empty."""
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'raw' AND table_name = ?", [name]).fetchall()}
+    for col, typ in columns.items():
+        if col not in have:
+            con.execute(f'ALTER TABLE raw."{name}" ADD COLUMN "{col}" {typ}')

@@ -55,14 +55,14 @@ def test_observed_claim_about_a_later_year(warehouse, tmp_path):
 
 
 def test_stakes_over_100_percent(warehouse, tmp_path):
-    p = edited(tmp_path, "projects.yml", "company_id: tau_ken_samruk, stake_pct: 30", "company_id: tau_ken_samruk, stake_pct: 40")
+    p = edited(tmp_path, "projects.yml", "company_id: tau_ken_samruk\n  stake_pct: 30", "company_id: tau_ken_samruk\n  stake_pct: 40")
     msg = refused(warehouse, "projects", p, "audit_stake_total_pct")
     assert "projects.yml" in msg and "project_stakes" in msg
 
 
 def test_unsourced_project_figure(warehouse, tmp_path):
-    p = edited(tmp_path, "projects.yml", "figure: reserves, value: 410000, unit: t, basis: unknown, source_id: press_2025_11_us_kz_tungsten_jv",
-               "figure: reserves, value: 410000, unit: t, basis: unknown, source_id: null")
+    p = edited(tmp_path, "projects.yml", "contain 410kt of tungsten reserves.\n  source_id: press_2025_11_us_kz_tungsten_jv",
+               "contain 410kt of tungsten reserves.\n  source_id: press_never_published")
     refused(warehouse, "projects", p, "project_figures", "audit_source_known")
 
 

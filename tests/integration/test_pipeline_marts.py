@@ -1,98 +1,152 @@
-"""Issue 4's promises about the seed projects and the claims, read from the serving file."""
+"""The project pipeline, its outlook and the claims, read from the serving file of the session's
+cold daily run on the embedded data (issue 13's promises)."""
 
 import pytest
+
+from ingest.sources.curated.quoted import stands_on_quote
 
 
 def one(con, sql, params=None):
     return con.execute(sql, params or []).fetchone()
 
 
-def test_jv_ownership_and_bloc(serving_con):
-    for pid in ("upper_kairaktinskoye", "north_katpar"):
-        owners, bloc, shares = one(serving_con, "SELECT owners, sponsor_bloc, sponsor_bloc_shares FROM marts.project_pipeline WHERE project_id = ?", [pid])
-        assert owners == "Cove Capital LLC 70%, Tau-Ken Samruk 30%"
-        assert bloc == "us_allied" and shares == "us_allied 70.0%, kazakhstan_state 30.0%"
-    assert one(serving_con, "SELECT sponsor_bloc FROM marts.project_pipeline WHERE project_id = 'boguty'")[0] == "china"
+def test_pipeline_spans_the_world(serving_con):
+    projects, countries = one(serving_con, "SELECT count(*), count(DISTINCT country_iso3) FROM marts.project_pipeline")
+    assert projects >= 20 and countries >= 8, (projects, countries)
+    # every project's stage stands on a page's words
+    assert one(serving_con, "SELECT count(*) FROM marts.project_pipeline WHERE stage_quote IS NULL OR stage_source_id IS NULL")[0] == 0
 
 
-def test_capacity_converted_at_the_stored_grade(serving_con):
-    cap, grade, assumed, quoted, scope = one(serving_con, """
-        SELECT capacity_t_w_per_year, capacity_grade_pct_wo3, capacity_grade_is_assumed, capacity_as_quoted, figures_scope
-        FROM marts.project_pipeline WHERE project_id = 'upper_kairaktinskoye'""")
-    assert round(cap) == 6185 and grade == 65 and assumed and quoted == "12000 t_per_year concentrate"
-    assert scope == "joint: kairakty_katpar_jv"
+def test_every_figure_appears_in_its_own_quoted_words(serving_con):
+    rows = serving_con.execute("""SELECT claim_id, value, unit, as_published, quote, source_id, publisher, source_date
+                                  FROM marts.project_claims""").fetchall()
+    assert len(rows) >= 40
+    for claim_id, value, unit, as_published, quote, source_id, publisher, date in rows:
+        assert as_published in quote, claim_id
+        assert stands_on_quote(value, unit, as_published, quote), (claim_id, value, unit, as_published)
+        assert publisher and date, (claim_id, source_id)
+    deals = serving_con.execute("SELECT deal_id, amount, lower(currency), as_published, quote FROM marts.project_financing").fetchall()
+    assert deals and all(stands_on_quote(a, c, p, q) for _, a, c, p, q in deals), deals
 
 
-def test_exim_money_is_a_letter_of_interest(serving_con):
-    usd, status, detail = one(serving_con, "SELECT financing_usd, financing_status, financing_detail FROM marts.project_pipeline WHERE project_id = 'north_katpar'")
-    assert usd == 900_000_000 and status == "interest_expressed"
-    assert "letter_of_interest" in detail and "committed" not in status
+def test_a_page_that_disagrees_stays_beside_the_selected_claim(serving_con):
+    rows = serving_con.execute("""SELECT scope_id, figure, count(*) FILTER (WHERE is_selected), count(*) FILTER (WHERE disagrees_with_selected)
+                                  FROM marts.project_claims GROUP BY ALL HAVING count(*) FILTER (WHERE disagrees_with_selected) > 0""").fetchall()
+    assert rows
+    # Boguty's capex: US$300m as quoted in November 2025, US$350m in June 2024: both stay, the newer is used
+    selected = one(serving_con, """SELECT value FROM marts.project_claims WHERE scope_id = 'boguty' AND figure = 'capex'
+                                   AND phase_key = 'base' AND is_selected""")[0]
+    assert selected == 300e6
+    assert one(serving_con, """SELECT count(*) FROM marts.project_claims WHERE scope_id = 'boguty' AND figure = 'capex'
+                               AND value = 350e6 AND disagrees_with_selected""")[0] == 1
 
 
-def test_reserves_of_unknown_basis_are_never_converted(serving_con):
-    quoted, basis, t_w = one(serving_con, "SELECT reserves_as_quoted, reserves_basis, reserves_t_w FROM marts.project_pipeline WHERE project_id = 'upper_kairaktinskoye'")
-    assert (quoted, basis, t_w) == ("410000 t", "unknown", None)
-    claim = one(serving_con, "SELECT claimed_value_normalized, status FROM marts.claims_reconciliation WHERE claim_id = 'A1-JV-RESERVES'")
-    assert claim == (None, "unverifiable")
+GRAINS = {
+    "project_pipeline": ["project_id"],
+    "pipeline_units": ["unit_id"],
+    "project_financing": ["deal_id"],
+    "project_claims": ["claim_id"],
+    "pipeline_capacity_by_year": ["year", "scenario", "sponsor_bloc"],
+    "pipeline_capacity_by_country": ["country_iso3", "stage"],
+    "mine_supply_projection_units": ["pipeline_case", "year", "unit_id"],
+    "mine_supply_projection": ["pipeline_case", "china_case", "risk_basis", "year"],
+    "outlook_assumptions": ["assumption_group", "name"],
+}
 
 
-def test_first_production_by_scenario(serving_con):
-    rows = serving_con.execute("""SELECT project_id, construction_start_year_sponsor, first_production_year_sponsor, first_production_year_conservative
-        FROM marts.project_pipeline ORDER BY project_id""").fetchall()
-    assert rows == [("boguty", None, 2025, 2025), ("north_katpar", 2027, 2029, 2035), ("upper_kairaktinskoye", 2027, 2029, 2035)]
+@pytest.mark.parametrize("mart", sorted(GRAINS))
+def test_every_numeric_column_sums_to_its_deduplicated_total(serving_con, mart):
+    """No row repeats another's figure: the grain is unique, and each numeric column's plain SUM
+    equals its SUM over the distinct grain keys."""
+    key = GRAINS[mart]
+    keys = ", ".join(f'"{k}"' for k in key)
+    assert one(serving_con, f"SELECT count(*) - count(DISTINCT ({keys})) FROM marts.{mart}")[0] == 0
+    numeric = [r[0] for r in serving_con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ? "
+        "AND data_type IN ('DOUBLE', 'FLOAT', 'BIGINT', 'INTEGER', 'HUGEINT', 'DECIMAL(18,3)') ", [mart]).fetchall()]
+    assert numeric, mart
+    for col in numeric:
+        plain, dedup = one(serving_con, f"""SELECT (SELECT sum("{col}") FROM marts.{mart}),
+                                                   (SELECT sum(v) FROM (SELECT DISTINCT {keys}, "{col}" AS v FROM marts.{mart}))""")
+        assert plain == pytest.approx(dedup), (mart, col)
 
 
-def test_capacity_by_year_counts_the_jv_once(serving_con):
-    rows = serving_con.execute("""SELECT scenario, year, sponsor_bloc, round(new_capacity_t_w) FROM marts.pipeline_capacity_by_year
-        WHERE new_capacity_t_w > 0 ORDER BY scenario, year""").fetchall()
-    assert rows == [("conservative", 2025, "china", 7500), ("conservative", 2035, "us_allied", 6185),
-                    ("sponsor", 2025, "china", 7500), ("sponsor", 2029, "us_allied", 6185)]
-    assert round(one(serving_con, "SELECT cumulative_capacity_t_w FROM marts.pipeline_capacity_by_year WHERE scenario='sponsor' AND year=2040 AND sponsor_bloc='us_allied'")[0]) == 6185
+def test_figures_quoted_for_a_group_are_counted_once(serving_con):
+    # the JV's 12,000 t/y of concentrate (6,185 t W at an assumed 65% WO3) once, plus Boguty's 7,500 t W
+    kaz = one(serving_con, "SELECT sum(capacity_t_w_per_year) FROM marts.pipeline_units WHERE country_iso3 = 'KAZ'")[0]
+    assert kaz == pytest.approx(13685, abs=1)
+    jv_projects = serving_con.execute("""SELECT capacity_t_w_per_year, capex_usd, figures_quoted_for FROM marts.project_pipeline
+                                         WHERE unit_id = 'kairakty_katpar_jv' AND project_id = 'upper_kairaktinskoye'""").fetchall()
+    assert jv_projects == [(None, None, "group kairakty_katpar_jv (see marts.pipeline_units)")]
+    assert one(serving_con, "SELECT capex_usd FROM marts.pipeline_units WHERE unit_id = 'kairakty_katpar_jv'")[0] == 1.1e9
+    # the selected capacity claims, each counted once, are what the units sum to
+    claims = one(serving_con, """SELECT sum(value_t_w) FROM marts.project_claims c
+                                 WHERE is_selected AND figure = 'capacity' AND phase_key = 'base'
+                                   AND (scope_type = 'project_group' OR NOT EXISTS (
+                                        SELECT 1 FROM marts.project_claims g WHERE g.scope_id = (
+                                            SELECT unit_id FROM marts.project_pipeline p WHERE p.project_id = c.scope_id)
+                                          AND g.scope_type = 'project_group' AND g.figure = 'capacity'))""")[0]
+    assert one(serving_con, "SELECT sum(capacity_t_w_per_year) FROM marts.pipeline_units")[0] == pytest.approx(claims)
+    # a deal reported by three pages is one deal
+    assert one(serving_con, "SELECT count(*) FROM marts.project_financing WHERE unit_id = 'kairakty_katpar_jv' AND amount = 9e8")[0] == 1
+    assert one(serving_con, "SELECT sum(financing_usd) FROM marts.pipeline_units")[0] == pytest.approx(
+        one(serving_con, "SELECT sum(amount_usd) FROM marts.project_financing")[0])
 
 
-def test_supply_outlook(serving_con):
-    base = one(serving_con, "SELECT world_production_t_w, china_share_pct, base_year FROM marts.supply_outlook WHERE scenario='sponsor' AND year=2025")
-    assert base[0] == 85_000 and base[1] == pytest.approx(100 * 67_000 / 85_000) and base[2] == 2025
-    sponsor_2029 = one(serving_con, "SELECT china_share_pct FROM marts.supply_outlook WHERE scenario='sponsor' AND year=2029")[0]
-    conservative_2029 = one(serving_con, "SELECT china_share_pct FROM marts.supply_outlook WHERE scenario='conservative' AND year=2029")[0]
-    assert sponsor_2029 == pytest.approx(100 * 67_000 / (85_000 + 12_000 * 0.65 * 0.792971), abs=1e-3)
-    assert conservative_2029 == pytest.approx(base[1])  # the JV only counts from 2035 in the conservative case
+def test_outlook_shows_boguty_ramping_up_the_jv_in_both_cases_and_a_risked_line(serving_con):
+    boguty = dict(serving_con.execute("""SELECT year, added_t_w FROM marts.mine_supply_projection_units
+                                         WHERE unit_id = 'boguty' AND pipeline_case = 'sponsor' ORDER BY year""").fetchall())
+    assert boguty[2025] == 0  # its 2025 output is in USGS's 2025 figure for Kazakhstan (2,400 t)
+    assert 0 < boguty[2026] < boguty[2027] < boguty[2028] == boguty[2035]
+    starts = dict(serving_con.execute("""SELECT pipeline_case, min(year) FILTER (WHERE added_t_w > 0)
+                                         FROM marts.mine_supply_projection_units WHERE unit_id = 'kairakty_katpar_jv' GROUP BY 1""").fetchall())
+    assert starts == {"sponsor": 2029, "conservative": 2035}
+    risked, unrisked = one(serving_con, """SELECT max(pipeline_added_t_w) FILTER (WHERE risk_basis = 'risked'),
+                                                  max(pipeline_added_t_w) FILTER (WHERE risk_basis = 'unrisked')
+                                           FROM marts.mine_supply_projection WHERE pipeline_case = 'sponsor' AND china_case = 'flat' AND year = 2032""")
+    assert 0 < risked < unrisked
+    base = one(serving_con, """SELECT world_t_w, china_t_w, base_vintage FROM marts.mine_supply_projection
+                               WHERE year = 2025 AND pipeline_case = 'sponsor' AND china_case = 'flat' AND risk_basis = 'unrisked'""")
+    assert base == (85000, 67000, "MCS2026")
+    china = dict(serving_con.execute("""SELECT china_case, china_t_w FROM marts.mine_supply_projection
+                                        WHERE year = 2030 AND pipeline_case = 'sponsor' AND risk_basis = 'risked'""").fetchall())
+    assert china["gentle_decline"] < china["flat"] < china["growth"]
+    groups = {r[0] for r in serving_con.execute("SELECT DISTINCT assumption_group FROM marts.outlook_assumptions").fetchall()}
+    assert {"base", "parameter", "stage_probability", "ramp_up", "china_case", "left_out"} <= groups
 
 
-def test_icmm_match(serving_con):
-    assert one(serving_con, "SELECT count(*) FROM raw.sites WHERE source_id = 'icmm_gmd'")[0] == 170
-    upper = one(serving_con, "SELECT icmm_id, icmm_match_confidence, latitude FROM marts.project_pipeline WHERE project_id = 'upper_kairaktinskoye'")
-    assert upper == ("ICMM06897", "medium", 48.4479)
-    assert one(serving_con, "SELECT icmm_id FROM marts.project_pipeline WHERE project_id = 'boguty'")[0] is None
+def claim(con, claim_id):
+    return con.execute("SELECT status, explanation, edition_current_at_claim, latest_edition FROM marts.claims_reconciliation "
+                       "WHERE claim_id = ?", [claim_id]).fetchone()
 
 
-@pytest.mark.parametrize("claim_id, status", [
-    ("PB-CHN-SHARE-2024", "consistent"),
-    ("A2-KAZ-RESERVES-WO3", "basis_mismatch"),
-    ("A2-KAZ-HALF-WORLD", "basis_mismatch"),
-    ("A1-BOGUTY-START", "inconsistent"),
-    ("A2-JIAXIN-PLANT-2024", "inconsistent"),
-    ("A1-JV-LOCATION", "inconsistent"),
-    ("A2-JV-LOCATION", "inconsistent"),
-    ("A1-JV-PRODUCTION", "inconsistent"),
-    ("A2-WORLD-RESERVES", "consistent"),
-])
-def test_reconciliation_statuses(serving_con, claim_id, status):
-    assert one(serving_con, "SELECT status FROM marts.claims_reconciliation WHERE claim_id = ?", [claim_id])[0] == status
+def test_claims_are_judged_against_the_edition_of_their_date_and_the_latest(serving_con):
+    status, explanation, then, latest = claim(serving_con, "A2-WORLD-RESERVES")
+    assert (status, then, latest) == ("outdated", "MCS2025", "MCS2026")
+    assert "4600000" in explanation.replace(",", "") and "Agrees with MCS2023, MCS2024" in explanation
+    status, explanation, _, latest = claim(serving_con, "A1-BOGUTY-START")
+    assert (status, latest) == ("consistent", "MCS2026") and "2,400" in explanation
+    status, explanation, _, latest = claim(serving_con, "PB-CHN-OUTPUT-2025")
+    assert (status, latest) == ("not_borne_out", "MCS2026") and "67000 t W in 2024 -> 67000 t W in 2025" in explanation
+    assert claim(serving_con, "PB-CHN-SHARE-2024")[0] == "consistent"
+    assert claim(serving_con, "A2-USGS-CRITICAL")[0] == "consistent"
+    # the half-of-world-reserves share is computed from warehouse figures, never typed in
+    status, explanation, then, _ = claim(serving_con, "A2-KAZ-HALF-WORLD")
+    assert status == "outdated" and "34.5%" in explanation
 
 
-def test_reconciliation_figures(serving_con):
-    pb = one(serving_con, "SELECT claimed_value, warehouse_value, explanation FROM marts.claims_reconciliation WHERE claim_id = 'PB-CHN-SHARE-2024'")
-    assert pb[0] == 81 and pb[1] == pytest.approx(100 * 67_000 / 82_000) and "MCS2026" in pb[2]
-    kaz = one(serving_con, "SELECT claimed_value_normalized, explanation FROM marts.claims_reconciliation WHERE claim_id = 'A2-KAZ-RESERVES-WO3'")
-    assert round(kaz[0]) == 1_585_942 and "1585942 t W" in kaz[1]
-    half = one(serving_con, "SELECT warehouse_value, explanation FROM marts.claims_reconciliation WHERE claim_id = 'A2-KAZ-HALF-WORLD'")
-    assert half[0] == pytest.approx(100 * 1_585_942 / 4_700_000, abs=0.01) and "1.586 Mt W" in half[1]
+def test_the_added_facts_and_the_vehicle_names_disagreement(serving_con):
+    ids = {r[0] for r in serving_con.execute("SELECT claim_id FROM marts.claims_reconciliation").fetchall()}
+    assert {"A2-SUMMIT-2025-11-06", "A2-NO-US-EQUITY", "A2-US-STATE-LOANS", "A2-US-DFC-EXIM", "A2-JIAXIN-CARBIDE",
+            "A2-USGS-CRITICAL"} <= ids
+    for cid, other in (("A1-US-VEHICLE-NAME", "Cove Kaz Group Capital LLC"), ("A2-US-VEHICLE-NAME", "Cove Kaz Capital Group")):
+        status, says = one(serving_con, "SELECT status, other_claim_says FROM marts.claims_reconciliation WHERE claim_id = ?", [cid])
+        assert status == "inconsistent" and other in says
 
 
-def test_sources_registry(serving_con):
-    rows = dict(serving_con.execute("SELECT source_id, is_public FROM meta.sources").fetchall())
-    assert rows["project_blue"] is False and rows["icmm_gmd"] is True
-    assert {"press_2025_11_us_kz_tungsten_jv", "press_2025_kz_tungsten_strategy", "usgs_mcs", "bgs_wms", "cove_capital", "us_exim"} <= set(rows)
-    types = dict(serving_con.execute("SELECT source_id, source_type FROM meta.sources").fetchall())
-    assert {types["cove_capital"], types["us_exim"], types["icmm_gmd"], types["project_blue"]} == {"company", "government", "dataset", "analyst"}
+def test_jv_owners_and_bloc_are_the_units(serving_con):
+    owners, bloc, shares = one(serving_con, "SELECT owners, sponsor_bloc, sponsor_bloc_shares FROM marts.pipeline_units "
+                                            "WHERE unit_id = 'kairakty_katpar_jv'")
+    assert owners == "Cove Capital LLC 70%, Tau-Ken Samruk 30%"
+    assert bloc == "us_allied" and shares.startswith("us_allied 70.0%")
+    assert one(serving_con, "SELECT sponsor_bloc FROM marts.project_pipeline WHERE project_id = 'north_katpar'")[0] == "us_allied"

@@ -212,3 +212,27 @@ def test_snapshot_mcs2026_is_the_whole_usgs_file():
     china = fig(world, "China", 2024, "mine_production")
     assert china["source_file"] == "MCS2026_Commodities_Data.csv" and china["source_sha256"] == sha
     assert china["source_line"] == lines[0]
+
+
+def test_mcs2026_figures_trace_to_the_whole_usgs_file():
+    """The embedded snapshot's MCS2026 rows name the USGS data release file itself (its sha256
+    and line numbers), not a third party's extract of it."""
+    import csv
+    import hashlib
+
+    import polars as pl
+
+    from integration_helpers import REAL
+    from warehouse.paths import PROJECT_ROOT
+
+    usgs = REAL / "usgs" / "MCS2026_Commodities_Data.csv"
+    data = usgs.read_bytes()
+    lines = data.decode("cp1252").splitlines()
+    china_2024 = next(i + 1 for i, line in enumerate(lines)
+                      if next(csv.reader([line]))[:9] == ["TUNGSTEN", "World Mine Production and Reserves", "Tungsten", "China",
+                                                          "Production", "Mine production", "metric tons", "2024", "67,000"])
+    snap = pl.read_csv(PROJECT_ROOT / "data" / "snapshot" / "usgs_mcs" / "MCS2026.world.csv", infer_schema_length=0)
+    row = snap.filter((pl.col("country_iso3") == "CHN") & (pl.col("year") == "2024") & (pl.col("metric") == "mine_production"))
+    assert row["source_sha256"].to_list() == [hashlib.sha256(data).hexdigest()]
+    assert row["source_line"].to_list() == [str(china_2024)]
+    assert row["source_file"].to_list() == ["MCS2026_Commodities_Data.csv"]

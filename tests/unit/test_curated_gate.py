@@ -14,6 +14,6 @@ def parse_projects(path):
 
 
 def test_dangling_company_reference(tmp_path):
-    p = edited(tmp_path, "projects.yml", "company_id: tau_ken_samruk, stake_pct: 30", "company_id: samruk_typo, stake_pct: 30")
+    p = edited(tmp_path, "projects.yml", "company_id: tau_ken_samruk\n  stake_pct: 30", "company_id: samruk_typo\n  stake_pct: 30")
     with pytest.raises(ParseError, match=r"stakes\[1\].*samruk_typo"):
         parse_projects(p)

@@ -1,30 +1,34 @@
--- New mine capacity (t W/yr) coming online per year, scenario and sponsor bloc, counted once
--- per unit (a group of projects quoted together, or a project), in the year of its first
--- production in that scenario; cumulative over the years 2024-2040.
-with units as (
-    select unit_id, any_value(sponsor_bloc) as sponsor_bloc, any_value(capacity_t_w_per_year) as capacity_t_w,
-           any_value(first_production_year_sponsor) as sponsor, any_value(first_production_year_conservative) as conservative
-    from {{ ref('project_pipeline') }}
-    where capacity_t_w_per_year is not null
-    group by unit_id
+-- New mine capacity (t W/y) reaching first production per year, case and sponsor bloc: each
+-- pipeline unit (a group quoted together, or a project) counted once, in the year of its first
+-- production in that case, unrisked and risked by its stage's probability of production
+-- (ref.outlook_stage_factors). No running totals: a cumulative column summed over years would
+-- count each unit many times (a BI tool's running sum gives them).
+with params as (
+    select max(value) filter (where parameter = 'first_year')::integer - 1 as y0,
+           max(value) filter (where parameter = 'last_year')::integer as y1
+    from {{ source('ref', 'outlook_parameters') }}
 ),
+units as (select * from {{ ref('pipeline_units') }} where capacity_t_w_per_year is not null),
 online as (
-    select 'sponsor' as scenario, sponsor_bloc, sponsor as year, capacity_t_w from units where sponsor is not null
+    select 'sponsor' as scenario, sponsor_bloc, first_production_year_sponsor as year, capacity_t_w_per_year as capacity_t_w,
+           probability_of_production as p from units where first_production_year_sponsor is not null
     union all
-    select 'conservative', sponsor_bloc, conservative, capacity_t_w from units where conservative is not null
+    select 'conservative', sponsor_bloc, first_production_year_conservative, capacity_t_w_per_year, probability_of_production
+    from units where first_production_year_conservative is not null
 ),
 grid as (
-    select y.year, s.scenario, b.sponsor_bloc
-    from range(2024, 2041) y(year)
+    select y.year::integer as year, s.scenario, b.sponsor_bloc
+    from params, range(params.y0, params.y1 + 1) y(year)
     cross join (values ('sponsor'), ('conservative')) s(scenario)
     cross join (select distinct sponsor_bloc from units) b
 ),
 yearly as (
-    select g.year::integer as year, g.scenario, g.sponsor_bloc, coalesce(sum(o.capacity_t_w), 0) as new_capacity_t_w
+    select g.year, g.scenario, g.sponsor_bloc,
+           coalesce(sum(o.capacity_t_w), 0) as new_capacity_t_w,
+           coalesce(sum(o.capacity_t_w * o.p), 0) as new_capacity_risked_t_w
     from grid g
-    left join online o on o.year = g.year and o.scenario = g.scenario and o.sponsor_bloc = g.sponsor_bloc
-    group by g.year, g.scenario, g.sponsor_bloc
+    left join online o on o.year = g.year and o.scenario = g.scenario and o.sponsor_bloc is not distinct from g.sponsor_bloc
+    group by all
 )
-select year, scenario, sponsor_bloc, new_capacity_t_w,
-       sum(new_capacity_t_w) over (partition by scenario, sponsor_bloc order by year) as cumulative_capacity_t_w
+select year, scenario, sponsor_bloc, new_capacity_t_w, new_capacity_risked_t_w
 from yearly

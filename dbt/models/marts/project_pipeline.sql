@@ -1,81 +1,74 @@
--- One row per tungsten project: owners and bloc, money, reserves and capacity as quoted and
--- in t W, first production in the sponsor's and the conservative case, location from ICMM.
--- Figures quoted for a group of projects (figures_scope 'joint: ...') repeat on each of its
--- projects; pipeline_capacity_by_year counts them once.
-with a as (select * from {{ ref('int_project_attributes') }}),
-capex as (select project_id, sum(value) as capex_usd, string_agg(distinct source_id, ',') as src, any_value(scope) as scope
-          from a where kind = 'figure' and name = 'capex' group by all),
-capacity as (select project_id, value, unit, basis, grade_pct_wo3, grade_is_assumed, grade_note, value_t_w, source_id, scope
-             from a where kind = 'figure' and name = 'capacity'
-             qualify row_number() over (partition by project_id order by source_id) = 1),
-reserves as (select project_id, value, unit, basis, value_t_w, source_id
-             from a where kind = 'figure' and name = 'reserves'
-             qualify row_number() over (partition by project_id order by source_id) = 1),
-financing as (
-    select project_id, sum(value) as financing_usd,
-           string_agg(distinct status, ', ') as financing_status,
-           string_agg(c.name || ': ' || a.name || ' US$' || round(value / 1e6) || 'm (' || status || ')', '; ') as financing_detail,
-           string_agg(distinct a.source_id, ',') as src
-    from a left join {{ source('raw', 'companies') }} c on c.company_id = a.company_id
-    where kind = 'financing' group by all
-),
-milestones as (
+-- One row per tungsten project or operating mine: where it is, its stage (with the words and
+-- page that state it), owners, and the figures quoted for the project itself. Figures quoted
+-- for a group of projects together (the JV's two deposits) are not repeated here: they live at
+-- the group's grain in marts.pipeline_units, which every project names (unit_id), so summing
+-- any numeric column here never counts a figure twice.
+with c as (select * from {{ ref('int_project_claims') }} where is_selected and scope_type = 'project'),
+pick as (
     select project_id,
-           max(year) filter (where scenario = 'sponsor' and name = 'first_production') as first_production_year_sponsor,
-           max(year) filter (where scenario = 'conservative' and name = 'first_production') as first_production_year_conservative,
-           max(year) filter (where scenario = 'sponsor' and name = 'construction_start') as construction_start_year_sponsor,
-           string_agg(distinct source_id, ',') as src
-    from a where kind = 'milestone' group by all
+           max(value_t_w) filter (where figure = 'capacity' and phase_key = 'base') as capacity_t_w_per_year,
+           max(as_published || ' (' || unit || ', ' || basis || ')') filter (where figure = 'capacity' and phase_key = 'base') as capacity_as_quoted,
+           max(value) filter (where figure = 'capex' and unit = 'usd' and phase_key = 'base') as capex_usd,
+           max(as_published) filter (where figure = 'capex' and phase_key = 'base') as capex_as_quoted,
+           arg_max(value_t_w, source_date) filter (where figure = 'reserves') as reserves_t_w,
+           arg_max(as_published || coalesce(' (' || category || ', ' || code || ')', ''), source_date) filter (where figure = 'reserves') as reserves_as_quoted,
+           arg_max(value_t_w, source_date) filter (where figure = 'resources') as resources_t_w,
+           arg_max(as_published || coalesce(' (' || category || ', ' || code || ')', ''), source_date) filter (where figure = 'resources') as resources_as_quoted,
+           string_agg(distinct source_id, ',' order by source_id) as figure_source_ids
+    from c group by project_id
+),
+claims as (
+    select coalesce(project_id, group_id) as scope_id, count(*) as n_claims, bool_or(disagrees_with_selected) as has_disagreement
+    from {{ ref('int_project_claims') }} group by all
 ),
 owners as (
-    select project_id,
+    select unit_id,
            string_agg(company_name || coalesce(' ' || stake_pct::integer || '%', ' (stake not stated)'), ', '
-                      order by stake_pct desc nulls last) as owners,
-           string_agg(distinct source_id, ',') as src
+                      order by stake_pct desc nulls last) as owners
     from {{ ref('int_project_owners') }} group by all
 )
 select
     p.project_id,
     p.name as project_name,
+    p.aliases,
     p.country_iso3,
+    rc.country_name,
     p.region,
     p.stage,
+    p.stage_as_of,
+    p.stage_source_id,
+    p.stage_quote,
     op.name as operator,
+    u.unit_id,
+    u.unit_type,
+    case when u.unit_type = 'project_group' then 'group ' || u.unit_id || ' (see marts.pipeline_units)' else 'project' end
+        as figures_quoted_for,
     o.owners,
     b.sponsor_bloc,
-    b.sponsor_bloc_shares,
-    capex.capex_usd,
-    f.financing_usd,
-    f.financing_status,
-    f.financing_detail,
-    {{ fmt_num('r.value') }} || ' ' || r.unit as reserves_as_quoted,
-    r.basis as reserves_basis,
-    r.value_t_w as reserves_t_w,
-    {{ fmt_num('cap.value') }} || ' ' || cap.unit || ' ' || cap.basis as capacity_as_quoted,
-    cap.grade_pct_wo3 as capacity_grade_pct_wo3,
-    cap.grade_is_assumed as capacity_grade_is_assumed,
-    cap.grade_note as capacity_grade_note,
-    cap.value_t_w as capacity_t_w_per_year,
-    coalesce(cap.scope, capex.scope, 'project') as figures_scope,
-    coalesce(p.group_id, p.project_id) as unit_id,
-    m.construction_start_year_sponsor,
-    m.first_production_year_sponsor,
-    m.first_production_year_conservative,
-    i.latitude,
-    i.longitude,
+    pk.capacity_t_w_per_year,
+    pk.capacity_as_quoted,
+    pk.capex_usd,
+    pk.capex_as_quoted,
+    pk.reserves_t_w,
+    pk.reserves_as_quoted,
+    pk.resources_t_w,
+    pk.resources_as_quoted,
+    coalesce(cl.n_claims, 0) as n_figure_claims,
+    coalesce(cl.has_disagreement, false) as has_disagreement,
+    coalesce(p.lat, i.latitude) as latitude,
+    coalesce(p.lon, i.longitude) as longitude,
+    case when p.lat is not null then 'curated' when i.latitude is not null then 'icmm' end as coordinates_from,
     i.icmm_id,
     i.confidence as icmm_match_confidence,
     i.evidence as icmm_match_evidence,
     (select string_agg(distinct trim(x), ',' order by trim(x)) from unnest(string_split(
-        concat_ws(',', p.source_ids, capex.src, f.src, m.src, o.src, cap.source_id, r.source_id), ',')) t(x)
-     where trim(x) <> '') as source_ids
+        concat_ws(',', p.source_ids, p.stage_source_id, pk.figure_source_ids), ',')) t(x) where trim(x) <> '') as source_ids
 from {{ source('raw', 'projects') }} p
+join {{ ref('int_pipeline_units') }} u using (project_id)
+left join {{ source('ref', 'countries') }} rc on rc.country_iso3 = p.country_iso3
 left join {{ source('raw', 'companies') }} op on op.company_id = p.operator_company_id
-left join owners o using (project_id)
-left join {{ ref('int_project_sponsor_bloc') }} b using (project_id)
-left join capex using (project_id)
-left join financing f using (project_id)
-left join capacity cap using (project_id)
-left join reserves r using (project_id)
-left join milestones m using (project_id)
+left join owners o on o.unit_id = u.unit_id
+left join {{ ref('int_project_sponsor_bloc') }} b on b.unit_id = u.unit_id
+left join pick pk using (project_id)
+left join claims cl on cl.scope_id = p.project_id
 left join {{ ref('int_project_icmm_match') }} i using (project_id)

@@ -29,6 +29,10 @@ from ingest.values import shown
 # basis as quoted -> unit_code of unit_factors.csv for a tonnage on that basis
 BASIS_UNIT = {"W": "t_w", "WO3": "t_wo3", "APT": "t_apt", "WC": "t_wc"}
 TONNAGE_UNITS = {"t", "t_per_year"}
+MTU_UNITS = {"mtu", "mtu_per_year"}          # metric tonne units: 10 kg of WO3 each
+ORE_UNITS = {"t_ore", "t_ore_per_year"}      # tonnes of ore at a stated WO3 grade
+COMPUTED = {"value_t_w", "amount_usd"}       # derived here, never given in the file
+
 
 def _version(sha: str) -> str:
     return "sha256:" + sha[:12]
@@ -45,12 +49,21 @@ def _str(v) -> str | None:
 
 
 def tonnage_t_w(value: float | None, unit: str | None, basis: str | None, grade_pct_wo3: float | None = None) -> float | None:
-    """A quoted tonnage in t W, or None where the basis is unknown, not a tonnage or the grade missing."""
-    if value is None or unit not in TONNAGE_UNITS:
+    """A quoted tonnage in t W, or None where the basis is unknown, not a tonnage or the grade missing.
+
+    Tonnes on a W/WO3/APT/WC basis convert by unit_factors.csv; concentrate at its WO3 grade;
+    mtu are 10 kg WO3; ore tonnes at their WO3 grade (contained metal, before any recovery)."""
+    if value is None:
         return None
-    if basis in BASIS_UNIT:
-        return value * factors()[BASIS_UNIT[basis]]
-    if basis == "concentrate" and grade_pct_wo3:
+    if unit in TONNAGE_UNITS:
+        if basis in BASIS_UNIT:
+            return value * factors()[BASIS_UNIT[basis]]
+        if basis == "concentrate" and grade_pct_wo3:
+            return value * concentrate_factor(grade_pct_wo3)
+        return None
+    if unit in MTU_UNITS and basis == "WO3":
+        return value * factors()["mtu_wo3"]
+    if unit in ORE_UNITS and grade_pct_wo3:
         return value * concentrate_factor(grade_pct_wo3)
     return None
 
@@ -59,6 +72,7 @@ def tonnage_t_w(value: float | None, unit: str | None, basis: str | None, grade_
 
 CLAIM_COLUMNS = ["claim_id", "subject_type", "subject", "metric", "period", "value", "value_high", "value_text", "unit",
                  "basis", "qualifier", "is_forecast", "source_id", "date_published", "location", "quote", "reconcile_rule"]
+OPTIONAL_CLAIM_COLUMNS = ["disagrees_with"]   # the claim id this one disagrees with (both stay)
 
 
 def parse_claims(path: str | Path, *, source: Source, vintage: str | None = None, data: bytes | None = None) -> ParsedFile:
@@ -86,7 +100,7 @@ def _claim_rows(reader: csv.DictReader, file: str, source: Source, version: str,
         line = reader.line_num
         if None in rec or any(v is None for v in rec.values()):
             raise ParseError(file, "wrong number of fields", line=line)
-        row = {k: (rec[k].strip() or None) for k in CLAIM_COLUMNS}
+        row = {k: ((rec.get(k) or "").strip() or None) for k in CLAIM_COLUMNS + OPTIONAL_CLAIM_COLUMNS}
         for num in ("value", "value_high"):
             if row[num] is not None:
                 try:
@@ -142,7 +156,7 @@ def parse_projects(path: str | Path, *, source: Source, vintage: str | None = No
             where = f"{section}[{i}]"
             if not isinstance(item, dict):
                 raise ParseError(path.name, "each entry must be a mapping", field=where)
-            extra = set(item) - set(fields) - {"note"}
+            extra = set(item) - (set(fields) - COMPUTED) - {"note"}
             if extra:
                 raise ParseError(path.name, f"unknown keys {sorted(str(k)[:80] for k in extra)}; allowed: {sorted(fields)}",
                                  field=where)
@@ -160,6 +174,8 @@ def parse_projects(path: str | Path, *, source: Source, vintage: str | None = No
                 raise ParseError(path.name, "needs project_id or group_id", field=where)
             if table == "project_figures":
                 row["value_t_w"] = tonnage_t_w(row["value"], row["unit"], row["basis"], row["grade_pct_wo3"])
+            if table == "project_financing":
+                row["amount_usd"] = row["amount"] if row["currency"] == "USD" else None
             row.update(source_id_file=source.id, vintage=version, source_file=path.name, source_sha256=sha, source_item=where)
             rows.append(row)
         frames[table] = pl.DataFrame(rows, schema={**fields, **CURATED_PROVENANCE}, orient="row")
@@ -213,3 +229,9 @@ def _check_references(file: str, frames: dict[str, pl.DataFrame]) -> None:
             v = row[col]
             if v is not None and v not in ids[kind]:
                 raise ParseError(file, f"{col} {v!r} is not a {kind} defined in this file", field=row["source_item"])
+    # a group's figures count once for its projects: a group without projects would lose them
+    members = set(frames["projects"]["group_id"].drop_nulls().to_list())
+    for row in frames["project_groups"].iter_rows(named=True):
+        if row["group_id"] not in members:
+            raise ParseError(file, f"group {row['group_id']!r} has no project (set group_id on its projects)",
+                             field=row["source_item"])

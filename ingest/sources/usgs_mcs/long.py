@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+import polars as pl
+
 from ingest.errors import ParseError
 from ingest.reference import normalize_key
 from ingest.sources import folder_table, unit_code_for
@@ -21,6 +23,7 @@ from ingest.values import shown
 from .common import ReadContext, fit_row, is_blank
 
 REQUIRED = ["mcs chapter", "section", "country", "statistics_detail", "unit", "year", "value", "notes"]
+_CRITICAL = re.compile(r"^is critical mineral (\d{4})$")
 _PERIOD = re.compile(r"^(?P<start>\d{4})\s*[-–—]\s*(?P<end>\d{2}|\d{4})$", re.ASCII)
 
 
@@ -50,6 +53,7 @@ def parse(header: list[str], records, ctx: ReadContext):
     frames = {}
     rows = {}
     unknown = set()
+    critical = _critical_column(header)
     for line, fields in records:
         if is_blank(fields):
             continue
@@ -61,6 +65,8 @@ def parse(header: list[str], records, ctx: ReadContext):
         if spec is None:
             unknown.add((section, detail, line))
             continue
+        if critical and "critical" not in rows:
+            rows["critical"] = _critical_flag(fields, critical, vintage, ctx, line)
         dataset = spec["dataset"]
         out = rows.setdefault(dataset, FigureRows(ctx.source.id, dataset, ctx.file, ctx.sha256))
         unit_published = fields[idx["unit"]].strip()
@@ -86,6 +92,34 @@ def parse(header: list[str], records, ctx: ReadContext):
                          f"usgs_long_statistics.csv, e.g. {listed}")
     if not rows:
         raise ParseError(ctx.file, "no TUNGSTEN rows in the file")
+    flag = rows.pop("critical", None)
     for dataset, out in rows.items():
         frames[dataset] = out.frame()
+    if flag is not None and "salient" in frames:
+        frames["salient"] = pl.concat([frames["salient"], flag.frame()])
     return frames, vintage
+
+
+def _critical_column(header: list[str]) -> tuple[int, int] | None:
+    """(index, year) of the 'Is critical mineral YYYY' column, which MCS2026 added."""
+    for i, h in enumerate(header):
+        m = _CRITICAL.match(normalize_key(h))
+        if m:
+            return i, int(m.group(1))
+    return None
+
+
+def _critical_flag(fields: list[str], critical: tuple[int, int], vintage: str, ctx: ReadContext, line: int) -> FigureRows:
+    """USGS's own critical-mineral flag for tungsten (the column's Yes/No on the chapter's first
+    row), as the salient figure us_critical_mineral_listed (1 yes, 0 no) for the column's year."""
+    col, year = critical
+    text = fields[col].strip()
+    if text.lower() not in ("yes", "no"):
+        raise ParseError(ctx.file, f"critical-mineral flag {shown(text)} is neither Yes nor No", line=line,
+                         field=f"Is critical mineral {year}")
+    out = FigureRows(ctx.source.id, "salient", ctx.file, ctx.sha256)
+    out.add(vintage=vintage, country="United States", year=year, metric="us_critical_mineral_listed",
+            parsed=ctx.figure("1" if text.lower() == "yes" else "0", line, f"Is critical mineral {year}"),
+            value_published=text, unit_published="yes/no", unit_code="flag", note=None, line=line,
+            column=f"Is critical mineral {year}")
+    return out

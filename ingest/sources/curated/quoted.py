@@ -1,0 +1,74 @@
+"""Does a curated figure stand on its own quoted words? The figure's `as_published` (the
+characters of the quote that state it, e.g. "US$1.1Bn", "2,300 tonnes") must be inside the
+quote, its number times its scale word must be the figure's value, and its unit words must
+fit the figure's unit (unit_words.csv). Used by the load audit and by the tests."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from ingest.sources import folder_table
+
+# a number with its thousands grouped by comma, space or (German, Spanish...) dot, or plain; then
+# an optional scale word after a space or hyphen ("$93-million")
+NUMBER = re.compile(r"(\d{1,3}(?:(?:,|\s|\u00a0|\u202f|\.)\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?)[\s-]*([A-Za-z]+)?")
+# scale words after a number ("2.3 million", "US$1.1Bn", "7.9Mt", "410kt"). Case matters:
+# "Mt" is a million tonnes, "mt" a metric tonne.
+SCALES = {"thousand": 1e3, "k": 1e3, "kt": 1e3, "ktpa": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "M": 1e6,
+          "Mt": 1e6, "Mtpa": 1e6, "Mtpy": 1e6, "billion": 1e9, "bn": 1e9, "Bn": 1e9, "B": 1e9, "b": 1e9}
+
+
+def stated_numbers(as_published: str) -> set[float]:
+    """The values the words can state, scaled ("US$1.1Bn" -> 1.1e9). A number grouped by dots or
+    spaces ("1.500 Tonnen", "800 000 t") reads as thousands, and a single dot group also as a
+    decimal, so both readings are returned; empty without a number."""
+    m = NUMBER.search(as_published or "")
+    if not m:
+        return set()
+    text, word = m.group(1), m.group(2) or ""
+    scale = SCALES.get(word, SCALES.get(word.lower(), 1.0) if word.lower() in ("million", "billion", "thousand") else 1.0)
+    readings = {float(re.sub(r"[,\s\u00a0\u202f.]", "", text) if re.search(r"[\s\u00a0\u202f]|\.\d{3}(?!\d)", text)
+                      and not re.search(r",", text) else text.replace(",", ""))}
+    if re.fullmatch(r"\d{1,3}\.\d{3}", text):
+        readings.add(float(text))
+    return {r * scale for r in readings}
+
+
+def stated_number(as_published: str) -> float | None:
+    """The number the words state, scaled; the thousands reading where two are possible."""
+    values = stated_numbers(as_published)
+    return max(values) if values else None
+
+
+@cache
+def _unit_patterns() -> dict[str, re.Pattern]:
+    return {r["unit"]: re.compile(r["pattern"]) for r in folder_table(__file__, "unit_words")}
+
+
+def states_unit(as_published: str, unit: str) -> bool:
+    """The words name the figure's unit (tonnes for t, US$ for usd...); unknown units never fit."""
+    pattern = _unit_patterns().get(unit)
+    return bool(pattern and pattern.search(as_published or ""))
+
+
+def stands_on_quote(value: float | None, unit: str | None, as_published: str | None, quote: str | None) -> bool:
+    """as_published is in the quote and states this value in this unit (to 1e-9 relative)."""
+    if value is None or not as_published or not quote or as_published not in quote:
+        return False
+    if not any(abs(n - value) <= 1e-9 * max(abs(value), 1.0) for n in stated_numbers(as_published)):
+        return False
+    return states_unit(as_published, unit or "")
+
+
+STAKE_WORDS = re.compile(r"(?i)\b(fully|wholly|100\s*%)[\s-]*owned|\bowns\s+100|\b100\s*(%|per\s?cent)")
+
+
+def states_stake(stake_pct: float | None, quote: str | None) -> bool:
+    """A stated stake appears in its quote: "70%", "30-percent", "30 per cent", or for 100%
+    "fully owned" / "wholly-owned"; an unstated stake (None) needs nothing."""
+    if stake_pct is None:
+        return True
+    if re.search(rf"(?<![\d.]){stake_pct:g}[\s-]*(%|per\s?cent|percent)", quote or ""):
+        return True
+    return stake_pct == 100 and bool(STAKE_WORDS.search(quote or ""))
