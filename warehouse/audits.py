@@ -6,7 +6,6 @@ with example rows. A suite names its audit by one of the keys of AUDITS.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from functools import cache
 

@@ -221,8 +221,8 @@ def test_mcs2026_figures_trace_to_the_whole_usgs_file():
     import hashlib
 
     import polars as pl
-
     from integration_helpers import REAL
+
     from warehouse.paths import PROJECT_ROOT
 
     usgs = REAL / "usgs" / "MCS2026_Commodities_Data.csv"
