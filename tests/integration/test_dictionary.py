@@ -88,3 +88,22 @@ def test_docs_builds_the_dbt_site_against_the_build_file_and_leaves_no_stray_fil
     page = (site / "static_index.html").read_text()
     assert "tonnes of contained tungsten" in page and "CATALOG.JSON INLINE DATA" not in page
     assert _tree(PROJECT / "dbt") == before, "no stray file (such as dbt/build.duckdb) in the source tree"
+
+
+def test_column_docs_names_each_table_and_column_once():
+    """A second entry for a table would silently replace the first (YAML keeps the last)."""
+    import yaml
+
+    from warehouse.dictionary import COLUMN_DOCS
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        assert not twice, f"{COLUMN_DOCS.name} line {node.start_mark.line + 1}: named twice: {twice}"
+        return loader.construct_mapping(node, deep=deep)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    assert yaml.load(COLUMN_DOCS.read_text(), Loader=Strict)["tables"]
