@@ -165,7 +165,10 @@ def test_other_commodities_in_all_commodity_files_are_ignored(tmp_path):
     p = tmp_path / "MCS2026_Commodities_Data.csv"
     p.write_bytes((long_text + extra).encode("cp1252"))
     frames = parse_usgs(p).frames
-    assert frames["world"].height == 42 and frames["salient"].height == 70
+    # 70 salient statistics and USGS's critical-mineral flag for tungsten (the ZINC row's own flag is not read)
+    assert frames["world"].height == 42 and frames["salient"].height == 71
+    flag = frames["salient"].filter(pl.col("metric") == "us_critical_mineral_listed")
+    assert flag["value"].to_list() == [1.0] and flag["value_published"].to_list() == ["Yes"] and flag["year"].to_list() == [2025]
 
 
 def test_semicolon_resave_reads_the_same(tmp_path):
