@@ -19,7 +19,6 @@ key-value metadata (`tungsten_build_id`).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -28,6 +27,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
+
+from ingest.provenance import sha256_file
 
 KEEP = 2  # version folders kept: the current one and the one before (for readers that resolved it)
 DATA_FILE = "data.parquet"
@@ -77,13 +78,6 @@ def _ident(*parts: str) -> str:
     return ".".join('"' + p.replace('"', '""') + '"' for p in parts)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 def table_columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> list[dict]:
     rows = con.execute(
@@ -108,7 +102,7 @@ def write_tables(con: duckdb.DuckDBPyConnection, catalog: str, tables: Iterable[
         with open(path, "rb") as fh:
             os.fsync(fh.fileno())
         entries.append({"schema": schema, "table": table, "path": f"{schema}/{table}/{DATA_FILE}", "rows": rows,
-                        "bytes": path.stat().st_size, "sha256": _sha256(path),
+                        "bytes": path.stat().st_size, "sha256": sha256_file(path),
                         "columns": table_columns(con, catalog, schema, table)})
     manifest = {"build": build, "format": "parquet", "tables": entries}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str) + "\n")
