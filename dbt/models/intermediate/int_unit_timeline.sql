@@ -23,7 +23,7 @@ starts as (
            max(year) filter (where scenario = 'sponsor' and event = 'closure') as closure_sponsor
     from m group by unit_id
 ),
-first_year as (select max(value)::integer as y from {{ source('ref', 'outlook_parameters') }} where parameter = 'first_year'),
+first_year as (select first_year as y from {{ ref('int_outlook_parameters') }}),
 dated as (
     select s.*, us.stage,
            s.sponsor_stated < (select y from first_year) and us.stage not in ('producing', 'commissioning') as sponsor_date_slipped

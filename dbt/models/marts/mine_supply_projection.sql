@@ -3,12 +3,7 @@
 -- (sponsor / conservative timelines), China case (China's production as its own line) and risk
 -- basis (unrisked / risked by stage): China = base x (1 + change)^t; rest of world = base x
 -- (1 + depletion)^t + what the pipeline units outside China add (marts.mine_supply_projection_units).
-with params as (
-    select max(value) filter (where parameter = 'rest_of_world_change_pct_per_year') as row_change_pct,
-           max(value) filter (where parameter = 'first_year')::integer as first_year,
-           max(value) filter (where parameter = 'last_year')::integer as last_year
-    from {{ source('ref', 'outlook_parameters') }}
-),
+with params as (select * from {{ ref('int_outlook_parameters') }}),
 base as (select * from {{ ref('int_outlook_base') }}),
 added as (
     select pipeline_case, year, sum(added_t_w) as added_t_w, sum(added_risked_t_w) as added_risked_t_w

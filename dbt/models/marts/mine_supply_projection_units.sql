@@ -5,12 +5,7 @@
 -- 2025 start is in USGS's 2025 Kazakhstan figure, its ramp-up is not); risked, times its stage's
 -- probability of production. Units in China are left to China's own cases; units without capacity
 -- in t W or without a start year are listed in outlook_assumptions, not added.
-with params as (
-    select max(value) filter (where parameter = 'utilisation') as utilisation,
-           max(value) filter (where parameter = 'first_year')::integer as first_year,
-           max(value) filter (where parameter = 'last_year')::integer as last_year
-    from {{ source('ref', 'outlook_parameters') }}
-),
+with params as (select * from {{ ref('int_outlook_parameters') }}),
 base as (select * from {{ ref('int_outlook_base') }}),
 ramp as (select production_year::integer as k, share_of_capacity from {{ source('ref', 'outlook_ramp_up') }}),
 ramp_max as (select max(k) as k from ramp),

@@ -3,11 +3,7 @@
 -- production in that case, unrisked and risked by its stage's probability of production
 -- (ref.outlook_stage_factors). No running totals: a cumulative column summed over years would
 -- count each unit many times (a BI tool's running sum gives them).
-with params as (
-    select max(value) filter (where parameter = 'first_year')::integer - 1 as y0,
-           max(value) filter (where parameter = 'last_year')::integer as y1
-    from {{ source('ref', 'outlook_parameters') }}
-),
+with params as (select first_year - 1 as y0, last_year as y1 from {{ ref('int_outlook_parameters') }}),
 units as (select * from {{ ref('pipeline_units') }} where capacity_t_w_per_year is not null),
 online as (
     select 'sponsor' as scenario, sponsor_bloc, first_production_year_sponsor as year, capacity_t_w_per_year as capacity_t_w,

@@ -49,11 +49,6 @@ res as (
 fin as (
     select unit_id as scope_id, sum(amount_usd) as financing_usd, string_agg(distinct status, ', ') as financing_status
     from {{ ref('project_financing') }} group by all
-),
-owners as (
-    select unit_id, string_agg(company_name || coalesce(' ' || stake_pct::integer || '%', ' (stake not stated)'), ', '
-                               order by stake_pct desc nulls last) as owners
-    from {{ ref('int_project_owners') }} group by all
 )
 select
     m.unit_id,
@@ -64,7 +59,7 @@ select
     m.country_iso3,
     m.countries,
     t.stage,
-    o.owners,
+    b.owners,
     b.sponsor_bloc,
     b.sponsor_bloc_shares,
     f.capacity_t_w_per_year,
@@ -92,6 +87,5 @@ left join {{ source('raw', 'project_groups') }} g on g.group_id = m.unit_id
 left join figs f using (unit_id)
 left join res r using (unit_id)
 left join fin on fin.scope_id = m.unit_id
-left join owners o using (unit_id)
 left join {{ ref('int_project_sponsor_bloc') }} b using (unit_id)
 left join {{ ref('int_unit_timeline') }} t using (unit_id)

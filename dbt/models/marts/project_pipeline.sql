@@ -20,12 +20,6 @@ pick as (
 claims as (
     select coalesce(project_id, group_id) as scope_id, count(*) as n_claims, bool_or(disagrees_with_selected) as has_disagreement
     from {{ ref('int_project_claims') }} group by all
-),
-owners as (
-    select unit_id,
-           string_agg(company_name || coalesce(' ' || stake_pct::integer || '%', ' (stake not stated)'), ', '
-                      order by stake_pct desc nulls last) as owners
-    from {{ ref('int_project_owners') }} group by all
 )
 select
     p.project_id,
@@ -43,7 +37,7 @@ select
     u.unit_type,
     case when u.unit_type = 'project_group' then 'group ' || u.unit_id || ' (see marts.pipeline_units)' else 'project' end
         as figures_quoted_for,
-    o.owners,
+    b.owners,
     b.sponsor_bloc,
     pk.capacity_t_w_per_year,
     pk.capacity_as_quoted,
@@ -67,7 +61,6 @@ from {{ source('raw', 'projects') }} p
 join {{ ref('int_pipeline_units') }} u using (project_id)
 left join {{ source('ref', 'countries') }} rc on rc.country_iso3 = p.country_iso3
 left join {{ source('raw', 'companies') }} op on op.company_id = p.operator_company_id
-left join owners o on o.unit_id = u.unit_id
 left join {{ ref('int_project_sponsor_bloc') }} b on b.unit_id = u.unit_id
 left join pick pk using (project_id)
 left join claims cl on cl.scope_id = p.project_id
