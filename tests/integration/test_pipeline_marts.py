@@ -54,21 +54,42 @@ GRAINS = {
 }
 
 
+# What a figure is quoted once for, where that is coarser than the mart's grain: a figure quoted
+# for a unit must not repeat over its projects; a deal reported by several pages is one deal; one
+# selected claim per scope, figure, phase and category. (key columns, row filter, figure columns)
+FIGURE_KEYS = {
+    "project_pipeline": (["unit_id"], "true", ["capacity_t_w_per_year", "capex_usd", "reserves_t_w", "resources_t_w"]),
+    "project_financing": (["unit_id", "institution_company_id", "instrument", "currency"], "true", ["amount", "amount_usd"]),
+    "project_claims": (["scope_id", "figure", "phase_key", "category"], "is_selected", ["value", "value_t_w"]),
+}
+
+
 @pytest.mark.parametrize("mart", sorted(GRAINS))
-def test_every_numeric_column_sums_to_its_deduplicated_total(serving_con, mart):
-    """No row repeats another's figure: the grain is unique, and each numeric column's plain SUM
-    equals its SUM over the distinct grain keys."""
-    key = GRAINS[mart]
-    keys = ", ".join(f'"{k}"' for k in key)
+def test_every_pipeline_mart_has_one_row_per_grain(serving_con, mart):
+    keys = ", ".join(f'"{k}"' for k in GRAINS[mart])
     assert one(serving_con, f"SELECT count(*) - count(DISTINCT ({keys})) FROM marts.{mart}")[0] == 0
-    numeric = [r[0] for r in serving_con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ? "
-        "AND data_type IN ('DOUBLE', 'FLOAT', 'BIGINT', 'INTEGER', 'HUGEINT', 'DECIMAL(18,3)') ", [mart]).fetchall()]
-    assert numeric, mart
-    for col in numeric:
-        plain, dedup = one(serving_con, f"""SELECT (SELECT sum("{col}") FROM marts.{mart}),
-                                                   (SELECT sum(v) FROM (SELECT DISTINCT {keys}, "{col}" AS v FROM marts.{mart}))""")
+
+
+@pytest.mark.parametrize("mart", sorted(FIGURE_KEYS))
+def test_figure_columns_sum_to_their_deduplicated_total(serving_con, mart):
+    """A plain SUM of each figure column equals its SUM with each figure counted once (its value
+    taken once per the key it is quoted for)."""
+    key, where, columns = FIGURE_KEYS[mart]
+    keys = ", ".join(f'coalesce("{k}"::varchar, \'\')' for k in key)
+    for col in columns:
+        plain, dedup = one(serving_con, f"""SELECT (SELECT sum("{col}") FROM marts.{mart} WHERE {where}),
+                                                   (SELECT sum(v) FROM (SELECT DISTINCT {keys}, "{col}" AS v
+                                                                        FROM marts.{mart} WHERE {where}))""")
         assert plain == pytest.approx(dedup), (mart, col)
+    assert one(serving_con, f"SELECT sum(\"{columns[0]}\") FROM marts.{mart} WHERE {where}")[0] > 0, mart
+
+
+def test_the_sum_check_catches_a_figure_repeated_over_a_groups_projects(serving_con):
+    """The check above fails on what the old project_pipeline did: the JV's capex on both deposits."""
+    repeated = """(SELECT p.unit_id, u.capex_usd FROM marts.project_pipeline p JOIN marts.pipeline_units u USING (unit_id))"""
+    plain, dedup = one(serving_con, f"""SELECT (SELECT sum(capex_usd) FROM {repeated}),
+                                               (SELECT sum(v) FROM (SELECT DISTINCT unit_id, capex_usd AS v FROM {repeated}))""")
+    assert plain > dedup
 
 
 def test_figures_quoted_for_a_group_are_counted_once(serving_con):
