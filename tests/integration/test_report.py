@@ -57,6 +57,16 @@ def test_daily_job_writes_the_report_beside_the_serving_file(built_warehouse):
     assert path.stat().st_size <= 5 * 1024 * 1024
 
 
+def _count(root, sql: str) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(served(root)), read_only=True)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
 def test_every_chart_and_the_map_render_offline_in_chromium(built_warehouse):
     path = report_path(served(built_warehouse))
     check = open_in_chromium(path, artifacts("built"))
@@ -73,7 +83,10 @@ def test_every_chart_and_the_map_render_offline_in_chromium(built_warehouse):
         assert check.report["charts"][spec.id]["items"] > 0, spec.id
     marks = check.report["charts"]["sites_map"]["marks"]
     assert marks["shape"] >= 150  # the country outlines
-    assert marks["symbol"] >= 170  # 170 ICMM sites and the projects with coordinates
+    located = _count(built_warehouse, "SELECT (SELECT count(*) FROM raw.sites WHERE latitude IS NOT NULL AND longitude IS NOT NULL "
+                                      "AND vintage = (SELECT max(vintage) FROM raw.sites)) + (SELECT count(*) FROM "
+                                      "marts.project_pipeline WHERE latitude IS NOT NULL AND longitude IS NOT NULL)")
+    assert marks["symbol"] >= located > 170  # every ICMM site and every pipeline project with coordinates, drawn
     for table in ("claims", "sources", "validation", "dictionary"):  # dictionary: warehouse.dictionary's page
         assert figures[table]["status"] == "table"
     assert any(p.name == "report-full.png" and p.stat().st_size > 10_000 for p in check.screenshots)
