@@ -124,6 +124,7 @@ def main() -> None:
         "throughput_vs_floor": round(f_wall / o_wall, 2),
         "floor_peak_rss_gib": round(max(m for _, m in floor), 2), "ingest_peak_rss_gib": round(max(m for _, m in ours), 2),
         "runs": args.runs,
+        "floor_runs_s": [round(w, 2) for w, _ in floor], "ingest_runs_s": [round(w, 2) for w, _ in ours],
     }
     print(json.dumps(result, indent=2))
 

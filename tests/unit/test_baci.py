@@ -112,3 +112,25 @@ def test_an_unknown_hs_revision_or_a_future_version_is_refused(tmp_path):
     path = tmp_path / "BACI_HS92_Y2022_V209901b.csv"
     path.write_text(year_csv(2022, []))
     assert "2099" in str(refusal(path))
+
+
+@pytest.mark.parametrize("block", [1, 5, 17, 64, 333, 1 << 20])
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+@pytest.mark.parametrize("last_newline", [True, False])
+def test_blocks_cut_anywhere_give_the_same_rows_and_file_lines(tmp_path, monkeypatch, block, ending, last_newline):
+    """A block boundary may fall inside a line, on its line break, or between \\r and \\n: every
+    tungsten row keeps the line it is on in the file, and none is lost or doubled."""
+    from ingest.sources.cepii_baci import parser
+
+    codes = [4, 8, 12, 20, 24, 32, 36, 40, 56, 76, 124, 156]
+    rows = [f"2022,{codes[n % 12]},{codes[(n // 12 + n + 1) % 12]},{[261100, 70900, 810110, 1012][n % 4]},"
+            f"{n * 37 % 1000}.5,{'NA' if n % 5 == 0 else n}" for n in range(60)]
+    text = ending.join(["t,i,j,k,v,q", *rows]) + (ending if last_newline else "")
+    path = tmp_path / "BACI_HS92_Y2022_V202401b.csv"
+    path.write_bytes(text.encode())
+    expected = [n + 2 for n, r in enumerate(rows) if r.split(",")[3] in ("261100", "810110")]
+    monkeypatch.setattr(parser, "BLOCK", block)
+    got = flows(path).sort("source_line")
+    assert got["source_line"].to_list() == expected
+    assert got["hs_code"].to_list() == [rows[n - 2].split(",")[3] for n in expected]
+    assert got["value_usd"].to_list() == pytest.approx([float(rows[n - 2].split(",")[4]) * 1000 for n in expected])

