@@ -201,8 +201,9 @@ class _RunProgress:
 @app.command()
 def refresh(
     force: bool = typer.Option(False, help="Rebuild and publish the marts even if nothing changed."),
-    live: bool = typer.Option(False, "--live", help="First fetch the latest USGS data release from ScienceBase and, "
-                                                    "with COMTRADE_API_KEY set, the latest years from UN Comtrade."),
+    live: bool = typer.Option(False, "--live", help="First fetch the latest USGS data release from ScienceBase, "
+                                                    "political stability from the World Bank API and, with "
+                                                    "COMTRADE_API_KEY set, the latest years from UN Comtrade."),
 ) -> None:
     """The daily job: load changed snapshot files (validated), build the marts, publish the serving file."""
     import os
@@ -215,6 +216,7 @@ def refresh(
 
         latest = latest_edition()
         _fetch_usgs(latest, None)
+        _fetch_wgi()
         if os.environ.get(KEY_ENV):
             _fetch_comtrade(default_comtrade_years())
         else:

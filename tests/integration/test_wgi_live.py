@@ -137,3 +137,21 @@ def test_cli_fetch_wgi(api, warehouse):
     assert result.exit_code == 1
     assert "HTTP 500 (gave up after 3 attempts)" in result.output and "Nothing was loaded" in result.output
     assert "Traceback" not in result.output
+
+
+def test_refresh_live_fetches_political_stability(api, warehouse, monkeypatch):
+    """`tungsten refresh --live` asks the World Bank API as well as ScienceBase (stubbed here: its
+    own loopback tests are in test_live_fetch.py), and the fetched table is loaded and served."""
+    import tungsten_cli.app as cli
+
+    asked_usgs = []
+    monkeypatch.setattr("ingest.sources.usgs_mcs.sciencebase.latest_edition", lambda: "MCS2026")
+    monkeypatch.setattr(cli, "_fetch_usgs", lambda edition, item: asked_usgs.append(edition))
+    monkeypatch.delenv("COMTRADE_API_KEY", raising=False)
+    result = CliRunner().invoke(app, ["refresh", "--live"])
+    assert result.exit_code == 0, result.output
+    assert asked_usgs == ["MCS2026"]
+    assert {q["indicator"] for q in api.queries} == {"PV.EST", "PV.STD.ERR"}
+    loads = served(warehouse, "SELECT file_name FROM meta.loads WHERE raw_table = 'governance_indicators' "
+                              "AND status = 'passed' AND vintage NOT LIKE 'geopolrisk%'")
+    assert loads, "the fetched World Bank file was not loaded"
