@@ -43,7 +43,7 @@ def _print_outcome(summary) -> None:
         out.print(f"dbt: {summary.dbt_models} models built, {summary.dbt_tests} tests passed")
         marts = sorted(k for k in summary.table_rows if k.startswith("marts."))
         out.print("marts: " + ", ".join(f"{m} ({summary.table_rows[m]} rows)" for m in marts))
-    elif summary.deferred:
+    elif summary.deferred and any(load.status == "passed" for load in summary.loads):
         out.print("loaded into the build warehouse; marts not rebuilt: `tungsten refresh` builds and publishes")
     elif not summary.errors:
         out.print("dbt: marts up to date, nothing rebuilt or republished")

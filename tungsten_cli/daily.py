@@ -113,11 +113,13 @@ def _execute(paths: Paths, summary: RefreshSummary, started: dt.datetime, force:
 
 
 def _end_orphaned_runs(instance) -> None:
-    """Runs a killed `tungsten refresh` left "started" (no daemon watches in-process runs) are
-    marked failed, saying so, once their process is gone."""
+    """Runs a killed `tungsten refresh` left "started" (no daemon watches in-process runs), or
+    only created when the kill came before they started, are marked failed, saying so, once
+    their process is gone."""
     from dagster import DagsterRunStatus, RunsFilter
 
-    for run in instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING],
+    for run in instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING,
+                                                      DagsterRunStatus.NOT_STARTED],
                                             tags={"tungsten/launched_by": "cli"})):
         pid = run.tags.get(PID_TAG, "")
         if pid.isdigit() and not _alive(int(pid)):

@@ -149,8 +149,10 @@ def test_a_negative_claimed_share_is_refused(warehouse, tmp_path):
 
     p = edited(tmp_path, "claims.csv", "PB-CHN-SHARE-2024,country,CHN,mine_supply_share,2024,81,",
                "PB-CHN-SHARE-2024,country,CHN,mine_supply_share,2024,-81,")
-    r = _tungsten("ingest", "claims", str(p))
-    assert r.returncode == 1 and "expect_column_values_to_be_between on value" in r.stderr, r.stderr
+    for args in (["ingest", "claims", str(p)], ["ingest", "claims", str(p), "--no-publish"]):
+        r = _tungsten(*args)
+        assert r.returncode == 1 and "expect_column_values_to_be_between on value" in r.stderr, r.stderr
+        assert "loaded into the build" not in r.stdout + r.stderr, r.stdout  # nothing was, so it must not say so
 
 
 def test_an_unwritable_serving_folder_is_named(warehouse, monkeypatch):

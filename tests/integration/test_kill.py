@@ -73,7 +73,8 @@ def test_a_killed_run_is_not_left_started_in_dagster(warehouse, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", str(warehouse.home / "dagster"))
     with DagsterInstance.get() as instance:
         runs = instance.get_runs()
-        assert not [r.run_id for r in runs if r.status in (DagsterRunStatus.STARTED, DagsterRunStatus.STARTING)]
+        assert not [r.run_id for r in runs if r.status in (DagsterRunStatus.STARTED, DagsterRunStatus.STARTING,
+                                                            DagsterRunStatus.NOT_STARTED)]
         failed = [r for r in runs if r.status == DagsterRunStatus.FAILURE]
         assert failed, [r.status for r in runs]
 
@@ -85,3 +86,24 @@ def test_a_publish_killed_after_the_marts_were_served_leaves_nothing(warehouse):
     orphan.write_bytes(b"\0" * 4096)
     _recovers(warehouse)
     assert not orphan.exists()
+
+
+def test_a_run_killed_before_it_started_is_ended_by_the_next_run(tmp_path, monkeypatch):
+    """A kill between the run's creation and its start leaves a NOT_STARTED run; once its
+    process is gone the next run marks it failed, like a run killed after starting."""
+    from dagster import DagsterInstance, DagsterRunStatus
+    from dagster._core.test_utils import create_run_for_test
+
+    from tungsten_cli.daily import PID_TAG, _end_orphaned_runs
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with DagsterInstance.get() as instance:
+        tags = {"tungsten/launched_by": "cli", PID_TAG: str(dead.pid)}
+        orphan = create_run_for_test(instance, job_name="daily_refresh", status=DagsterRunStatus.NOT_STARTED, tags=tags)
+        mine = create_run_for_test(instance, job_name="daily_refresh", status=DagsterRunStatus.NOT_STARTED,
+                                   tags={**tags, PID_TAG: str(os.getpid())})
+        _end_orphaned_runs(instance)
+        assert instance.get_run_by_id(orphan.run_id).status == DagsterRunStatus.FAILURE
+        assert instance.get_run_by_id(mine.run_id).status == DagsterRunStatus.NOT_STARTED  # its process is alive
