@@ -142,6 +142,12 @@ def test_file_content_and_names_are_echoed_as_they_are(warehouse, tmp_path):
     r = _tungsten("ingest", "bgs", str(path))
     assert r.returncode == 1, r.stderr
     assert "prices :x: [red]sheet.csv" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    # a refusal that quotes the file's cell prints the cell as it is
+    cell = tmp_path / "mcs2023-tungs_world.csv"
+    cell.write_text('Source,Country,Type,Prod_t_2021\nMCS2023,China,"Mine production, contained tungsten",'
+                    ':x: [bold]seventy[/bold]\n')
+    r = _tungsten("ingest", "usgs", str(cell))
+    assert r.returncode == 1 and "':x: [bold]seventy[/bold]'" in r.stderr and "\u274c" not in r.stderr, r.stderr
 
 
 def test_a_negative_claimed_share_is_refused(warehouse, tmp_path):
