@@ -5,15 +5,14 @@ and as many planned events per run in Dagster's event log, about 3 s of a cold r
 step builds only when something the marts depend on changed (or the run is forced);
 otherwise it materializes nothing and publishing is skipped.
 
-dbt runs in the step's own process with the manifest already parsed (warehouse.dbt_build),
-not as a `dbt` subprocess: a subprocess starts Python, imports dbt and parses the project
-again, about 5 s of a 9 s step. Its events are turned into Dagster's by dagster-dbt's own
-event class, as they arrive."""
+dbt runs through its Python API with the project already parsed (warehouse.dbt_build), not as
+a `dbt` subprocess (which starts Python, imports dbt and parses the project again, about 5 s of
+a 9 s step): in the worker process `tungsten refresh` starts ahead of the run (warehouse.worker),
+which has imported dbt and read the parsed project by then, else in a thread of the step's
+process. Its events are turned into Dagster's by dagster-dbt's own event class, as they arrive."""
 
 
 import json
-import queue
-import threading
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -33,12 +32,11 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, build_dbt_asset_specs
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
-from dagster_project.manifest import MANIFEST_DIR, ensure_manifest
+from dagster_project.manifest import ensure_manifest
 from warehouse.paths import current
 
 FORCE_TAG = "tungsten/force"
 LAYERS = ("staging", "intermediate", "marts")
-RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"})
 TESTS_CHECK = "dbt_tests"
 MANIFEST = ensure_manifest()
 MANIFEST_JSON = json.loads(MANIFEST.read_text())
@@ -93,22 +91,18 @@ def tungsten_dbt(context: AssetExecutionContext):
         context.log.info("marts up to date: nothing the marts depend on changed since the last publish")
         return
     with writer_lock(paths, context.log.info):
-        outcome: dict[str, Any] = {}
-        yield from _build_events(context, paths, outcome)
-        result = outcome.get("result")
-        if result is None or not result.success:
-            raise Failure(description=_refuse(paths, result, outcome.get("error")))
+        summary = yield from _build_events(context, paths)
+        if not summary.success:
+            raise Failure(description=_refuse(paths, summary))
 
 
-def _refuse(paths, result, error: str | None) -> str:
+def _refuse(paths, summary) -> str:
     """A failed build, handled like a GX refusal: the failing tests with example rows; the
     loads since the last publish taken back (warehouse.rollback); the failure recorded."""
-    from warehouse.dbt_build import failed_nodes, failing_examples
     from warehouse.refresh import record_failed_build
     from warehouse.rollback import take_back_unpublished
 
-    failures = failed_nodes(result) if result is not None else [f"dbt error: {error}"]
-    examples = failing_examples(paths, result) if result is not None else []
+    failures, examples = summary.failures, summary.examples
     message = "dbt build failed, the serving file was not replaced" + (":\n  - " + "\n  - ".join(failures + examples)
                                                                         if failures or examples else "")
     taken = take_back_unpublished(paths, "the dbt build over these rows failed: " + "; ".join(failures)[:500])
@@ -119,43 +113,52 @@ def _refuse(paths, result, error: str | None) -> str:
     return message
 
 
-def _build_events(context: AssetExecutionContext, paths, outcome: dict) -> Iterator:
-    """Run dbt build in a worker thread and yield the Dagster events of its results while it
-    runs (so the UI shows each model as it finishes); dbt's result lands in outcome."""
-    from warehouse.dbt_build import parsed_manifest, run_build
+def _build_events(context: AssetExecutionContext, paths):
+    """Run dbt build (in the worker process when the run has one, warehouse.worker) and yield
+    the Dagster events of its results while it runs, so the UI shows each model as it finishes;
+    returns the build's summary."""
+    from warehouse import worker
+    from warehouse.dbt_build import BuildSummary
+    from warehouse.report.page import cache_vega_bundle
 
-    events: queue.Queue = queue.Queue()
     results: dict[str, dict] = {}
-    done = object()
-
-    def work() -> None:
+    summary = None
+    build = worker.dbt_build(paths)
+    while True:
         try:
-            outcome["result"] = run_build(paths, parsed_manifest(MANIFEST_DIR), events.put, RESULT_EVENTS)
-        except BaseException as exc:  # reported as the step's Failure, never lost in the thread
-            outcome["error"] = f"{type(exc).__name__}: {exc}"
-        finally:
-            events.put(done)
-
-    worker = threading.Thread(target=work, name="dbt-build", daemon=True)
-    worker.start()
-    while (raw := events.get()) is not done:
-        node = raw["data"].get("node_info", {})
-        if raw["info"]["name"] == "LogTestResult":
-            test = MANIFEST_JSON["nodes"].get(node.get("unique_id"), {})
-            model = test.get("attached_node")
-            results[node.get("unique_id")] = raw["data"]
-            if model in TESTS and all(t in results for t in TESTS[model]) and selected_check(context, model):
-                yield tests_check(model, results)
+            raw = next(build)
+        except StopIteration:
+            break
+        except Exception as exc:  # reported as the step's Failure, with dbt's own words
+            summary = BuildSummary(False, [f"dbt error: {type(exc).__name__}: {exc}"])
+            break
+        if "summary" in raw:
+            summary = raw["summary"]
             continue
-        if node.get("unique_id") in MANIFEST_JSON["nodes"] and model_key(node["unique_id"]) in context.selected_asset_keys:
-            message = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
-            yield from message.to_default_asset_events(manifest=MANIFEST_JSON, dagster_dbt_translator=TRANSLATOR,
-                                                       context=context, target_path=paths.dbt_target)
-    worker.join()
+        yield from _events_of(context, paths, raw, results)
+    worker.prefetch("vega_bundle", cache_vega_bundle, paths.home / "cache")  # made while the run publishes
     for model in sorted(TESTS):  # tests dbt never ran (an upstream model failed): the check fails
         if not all(t in results for t in TESTS[model]) and any(t in results for t in TESTS[model]) \
                 and selected_check(context, model):
             yield tests_check(model, results)
+    return summary or BuildSummary(False, ["dbt error: the build ended without a result"])
+
+
+def _events_of(context: AssetExecutionContext, paths, raw: dict, results: dict[str, dict]) -> Iterator:
+    """The Dagster events of one dbt result event: a model's materialization, or (once every
+    test on a model has run) that model's dbt_tests check."""
+    node = raw["data"].get("node_info", {})
+    if raw["info"]["name"] == "LogTestResult":
+        test = MANIFEST_JSON["nodes"].get(node.get("unique_id"), {})
+        model = test.get("attached_node")
+        results[node.get("unique_id")] = raw["data"]
+        if model in TESTS and all(t in results for t in TESTS[model]) and selected_check(context, model):
+            yield tests_check(model, results)
+        return
+    if node.get("unique_id") in MANIFEST_JSON["nodes"] and model_key(node["unique_id"]) in context.selected_asset_keys:
+        message = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
+        yield from message.to_default_asset_events(manifest=MANIFEST_JSON, dagster_dbt_translator=TRANSLATOR,
+                                                   context=context, target_path=paths.dbt_target)
 
 
 def selected_check(context: AssetExecutionContext, model: str) -> bool:

@@ -9,9 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from warehouse import dbt_build
-from warehouse.paths import DBT_PROJECT_DIR, current
-
-MANIFEST_DIR = DBT_PROJECT_DIR / "target"
+from warehouse.dbt_build import MANIFEST_DIR
+from warehouse.paths import current
 
 
 def ensure_manifest() -> Path:

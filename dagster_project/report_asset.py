@@ -13,8 +13,10 @@ REPORT_KEY = AssetKey(["report"])
 @asset(key=REPORT_KEY, deps=[SERVING_KEY], group_name="serving",
        description="The report: one self-contained HTML file of charts, a map and tables, beside the serving file.")
 def report(context: AssetExecutionContext) -> MaterializeResult:
+    from warehouse import worker
     from warehouse.report import build_report
 
+    worker.prefetched("vega_bundle")  # the bundle the worker made into the cache meanwhile, if it did
     result = build_report(current().serving)
     for problem in result.problems:
         context.log.warning(f"report chart {problem}")

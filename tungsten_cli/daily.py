@@ -55,9 +55,14 @@ def run_daily(paths: Paths, *, force: bool = False, executor: str = "in_process"
     os.environ["DAGSTER_HOME"] = str(home)
     marker = home / f"{RUNNING_MARKER}{os.getpid()}"
     marker.touch()
+    from warehouse import worker
+
+    if executor == "in_process":
+        worker.start()  # GX and dbt warm up in a second process while Dagster is imported
     try:
         _execute(paths, summary, started, force, executor)
     finally:
+        worker.stop()
         marker.unlink(missing_ok=True)
         if previous_home is None:
             os.environ.pop("DAGSTER_HOME", None)
@@ -74,6 +79,7 @@ def _execute(paths: Paths, summary: RefreshSummary, started: dt.datetime, force:
 
     instance_sqlite.ensure_usable(Path(os.environ["DAGSTER_HOME"]), summary.warnings.append)
     instance_sqlite.unsynced_commits_for(Path(os.environ["DAGSTER_HOME"]))
+    instance_sqlite.reuse_engines()
     from dagster import DagsterInstance, execute_job
     from dagster._core.definitions.reconstruct import ReconstructableRepository
 

@@ -33,15 +33,50 @@ def unsynced_commits_for(dagster_home: Path) -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
+    resolved: dict[str, str] = {}
+
     @event.listens_for(Engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         if not isinstance(dbapi_connection, sqlite3.Connection):
             return
         files = [row[2] for row in dbapi_connection.execute("PRAGMA database_list").fetchall()]
-        if any(f and str(Path(f).resolve()).startswith(root) for f in files):
+        for f in files:
+            if f and f not in resolved:
+                resolved[f] = str(Path(f).resolve())
+        if any(f and resolved[f].startswith(root) for f in files):
             dbapi_connection.execute("PRAGMA synchronous=OFF")
 
     _INSTALLED.add(root)
+
+
+def reuse_engines() -> None:
+    """Dagster's SQLite storages make a new SQLAlchemy engine for every event they store (about
+    600 in a cold run), and SQLAlchemy sets each new engine up on its first connection (it asks
+    SQLite its version and settings): a second of a cold run. From now on, in this process, they
+    get the engine made before for the same database and options (still one SQLite connection
+    per use: the engines keep no connection open between uses). Nothing is changed when Dagster's
+    modules no longer look as this expects."""
+    import importlib
+
+    import sqlalchemy
+
+    engines: dict[tuple, object] = {}
+
+    def create_engine(url, **kwargs):
+        key = (str(url), repr(sorted(kwargs.items(), key=lambda kv: kv[0])))
+        if key not in engines:
+            engines[key] = sqlalchemy.create_engine(url, **kwargs)
+        return engines[key]
+
+    for name in ("dagster._core.storage.event_log.sqlite.sqlite_event_log",
+                 "dagster._core.storage.runs.sqlite.sqlite_run_storage",
+                 "dagster._core.storage.schedules.sqlite.sqlite_schedule_storage"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if getattr(module, "create_engine", None) is sqlalchemy.create_engine:
+            module.create_engine = create_engine
 
 
 def damaged_files(dagster_home: Path) -> list[Path]:

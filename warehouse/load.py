@@ -105,9 +105,13 @@ def load_file(con: duckdb.DuckDBPyConnection, requests: list[LoadRequest], *, la
     and written as pending rows; a failure anywhere, a parse error in a later chunk
     included, deletes every pending row of the file.
     """
+    from warehouse.worker import prefetch_validation
+
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     outcomes, pending = [], []
+    for req in requests:  # a worker validates the file's frames while they are written one by one
+        prefetch_validation(req)
     try:
         for req in requests:
             lid = new_load_id()
@@ -192,7 +196,8 @@ def _write_validated(con, req: LoadRequest, lid: str):
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from warehouse.tables import get
-    from warehouse.validate import Outcome, validate_frame  # GX is imported only when there is something to validate
+    from warehouse.validate import Outcome
+    from warehouse.worker import validate  # GX is imported only when there is something to validate
 
     spec = get(req.raw_table)
     key = spec.key_columns
@@ -206,8 +211,8 @@ def _write_validated(con, req: LoadRequest, lid: str):
             if writing is not None:
                 writing.result()
             writing = writer.submit(_insert_chunk, con, req, chunk, lid)
-            outcome = validate_frame(chunk, req.raw_table, req.source_id, req.vintage, req.dataset,
-                                     key_checked_apart=key_over_file)
+            outcome = validate(chunk, req.raw_table, req.source_id, req.vintage, req.dataset,
+                               key_checked_apart=key_over_file, sha256=req.sha256)
             evaluated = outcome.evaluated
             if not outcome.success:
                 # wait for its write, whose rows the caller deletes with the load's; the refusal is the

@@ -128,25 +128,50 @@ def _request(snap: SnapshotFile) -> LoadRequest:
                        {"original": snap.original, "provenance": snap.provenance})
 
 
+def _snapshots_due(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source) -> Iterator[tuple[SnapshotFile, str, str]]:
+    """Each snapshot file of the source with what the run does with it: ("load", ""), ("skip",
+    why) or ("error", what is wrong: the file is not the one the manifest lists)."""
+    for snap in load_manifest(paths.snapshot, {source.id}):
+        actual = sha256_file(snap.path) if snap.path.exists() else "(missing)"
+        if actual != snap.sha256:
+            yield snap, "error", (f"{snap.path}: sha256 {actual} does not match the manifest ({snap.sha256}); "
+                                  "the snapshot was edited by hand: rebuild it with `tungsten snapshot build`")
+        elif is_current(con, snap.table, snap.source_id, snap.dataset, snap.sha256):
+            yield snap, "skip", "unchanged (same sha256 already loaded)"
+        elif user_file := held_by_user_file(con, snap.table, snap.source_id, snap.vintage):
+            yield snap, "skip", f"kept {user_file}, ingested by a user for this edition"
+        else:
+            yield snap, "load", ""
+
+
+def prefetch_validations(paths: Paths, con: duckdb.DuckDBPyConnection, sources: list[Source]) -> None:
+    """Hand the validations of the snapshot files the run will load to the worker process at
+    once (warehouse.worker), so it validates them while the loads are written one by one."""
+    from warehouse import worker
+
+    if not worker.active():
+        return
+    for source in sources:
+        if any(i.curated_file for i in source.inputs):
+            continue
+        for snap, action, _why in _snapshots_due(paths, con, source):
+            if action == "load":
+                worker.prefetch_validation(_request(snap))
+
+
 def load_source(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source, progress: Progress) -> tuple[list[LoadResult], list[str]]:
     """Load a source's changed files of the daily run: its snapshot files, or the curated files it
     reads from TUNGSTEN_CURATED_DIR; refusals are collected, not raised."""
     if any(i.curated_file for i in source.inputs):
         return _load_curated(paths, con, source, progress)
     results, errors = [], []
-    for snap in load_manifest(paths.snapshot, {source.id}):
-        actual = sha256_file(snap.path) if snap.path.exists() else "(missing)"
-        if actual != snap.sha256:
-            errors.append(f"{snap.path}: sha256 {actual} does not match the manifest ({snap.sha256}); "
-                          "the snapshot was edited by hand: rebuild it with `tungsten snapshot build`")
+    for snap, action, why in _snapshots_due(paths, con, source):
+        if action == "error":
+            errors.append(why)
             continue
-        stub = LoadRequest(snap.table, snap.source_id, snap.vintage, snap.dataset, empty_frame(), snap.path.name, snap.sha256)
-        if is_current(con, snap.table, snap.source_id, snap.dataset, snap.sha256):
-            results.append(record_skip(con, stub))
-            continue
-        user_file = held_by_user_file(con, snap.table, snap.source_id, snap.vintage)
-        if user_file:
-            results.append(record_skip(con, stub, f"kept {user_file}, ingested by a user for this edition"))
+        if action == "skip":
+            results.append(record_skip(con, LoadRequest(snap.table, snap.source_id, snap.vintage, snap.dataset,
+                                                        empty_frame(), snap.path.name, snap.sha256), why))
             continue
         progress(f"loading {snap.source_id} {snap.vintage} {snap.dataset} ({snap.path.name})")
         landed = landing.store(paths.landing, snap.source_id, snap.sha256, snap.path)
@@ -185,12 +210,13 @@ def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, fil
     """Land, parse, validate and load one file (all its tables or none). Raises ParseError or LoadRefused."""
     from ingest.registry import parse_file
     from ingest.sources import resolve_command_name
+    from warehouse import worker
     from warehouse.validate import warm_up
 
     src, _input = resolve_command_name(source)
     landing.check_regular_file(file)  # before anything reads it
     size = file.stat().st_size
-    if size >= SMALL_FILE_BYTES:
+    if size >= SMALL_FILE_BYTES and not worker.active():
         warm_up()  # GX's import overlaps the seconds a bulk file takes to hash and land
     data = file.read_bytes() if size < SMALL_FILE_BYTES else None
     sha = sha256_bytes(data) if data is not None else sha256_file(file)
