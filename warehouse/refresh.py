@@ -128,55 +128,73 @@ def _request(snap: SnapshotFile) -> LoadRequest:
                        {"original": snap.original, "provenance": snap.provenance})
 
 
-def _snapshots_due(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source) -> Iterator[tuple[SnapshotFile, str, str]]:
-    """Each snapshot file of the source with what the run does with it: ("load", ""), ("skip",
-    why) or ("error", what is wrong: the file is not the one the manifest lists)."""
+@dataclass
+class DueSnapshot:
+    """A snapshot file and what the run does with it: "load", "skip" (why says why) or "error"
+    (why: the file is not the one the manifest lists)."""
+    snap: SnapshotFile
+    action: str
+    why: str = ""
+    request: LoadRequest | None = None  # read ahead for the worker's validation; the load reuses it
+
+
+def _snapshots_due(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source) -> list[DueSnapshot]:
+    due = []
     for snap in load_manifest(paths.snapshot, {source.id}):
         actual = sha256_file(snap.path) if snap.path.exists() else "(missing)"
         if actual != snap.sha256:
-            yield snap, "error", (f"{snap.path}: sha256 {actual} does not match the manifest ({snap.sha256}); "
-                                  "the snapshot was edited by hand: rebuild it with `tungsten snapshot build`")
+            due.append(DueSnapshot(snap, "error", f"{snap.path}: sha256 {actual} does not match the manifest "
+                                                  f"({snap.sha256}); the snapshot was edited by hand: rebuild it "
+                                                  "with `tungsten snapshot build`"))
         elif is_current(con, snap.table, snap.source_id, snap.dataset, snap.sha256):
-            yield snap, "skip", "unchanged (same sha256 already loaded)"
+            due.append(DueSnapshot(snap, "skip", "unchanged (same sha256 already loaded)"))
         elif user_file := held_by_user_file(con, snap.table, snap.source_id, snap.vintage):
-            yield snap, "skip", f"kept {user_file}, ingested by a user for this edition"
+            due.append(DueSnapshot(snap, "skip", f"kept {user_file}, ingested by a user for this edition"))
         else:
-            yield snap, "load", ""
+            due.append(DueSnapshot(snap, "load"))
+    return due
 
 
-def prefetch_validations(paths: Paths, con: duckdb.DuckDBPyConnection, sources: list[Source]) -> None:
-    """Hand the validations of the snapshot files the run will load to the worker process at
-    once (warehouse.worker), so it validates them while the loads are written one by one."""
+def plan_snapshot_loads(paths: Paths, con: duckdb.DuckDBPyConnection, sources: list[Source]) -> dict[str, list[DueSnapshot]]:
+    """What the run does with each snapshot file of these sources (source id -> files). With a
+    worker process (warehouse.worker), the validations of the files to load are handed to it at
+    once, so it validates them while the loads are written one by one."""
     from warehouse import worker
 
-    if not worker.active():
-        return
+    plan = {}
     for source in sources:
         if any(i.curated_file for i in source.inputs):
             continue
-        for snap, action, _why in _snapshots_due(paths, con, source):
-            if action == "load":
-                worker.prefetch_validation(_request(snap))
+        plan[source.id] = _snapshots_due(paths, con, source)
+        if worker.active():
+            for due in plan[source.id]:
+                if due.action == "load":
+                    due.request = _request(due.snap)
+                    worker.prefetch_validation(due.request)
+    return plan
 
 
-def load_source(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source, progress: Progress) -> tuple[list[LoadResult], list[str]]:
-    """Load a source's changed files of the daily run: its snapshot files, or the curated files it
-    reads from TUNGSTEN_CURATED_DIR; refusals are collected, not raised."""
+def load_source(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source, progress: Progress,
+                due: list[DueSnapshot] | None = None) -> tuple[list[LoadResult], list[str]]:
+    """Load a source's changed files of the daily run: its snapshot files (as planned by
+    plan_snapshot_loads, else planned here), or the curated files it reads from
+    TUNGSTEN_CURATED_DIR; refusals are collected, not raised."""
     if any(i.curated_file for i in source.inputs):
         return _load_curated(paths, con, source, progress)
     results, errors = [], []
-    for snap, action, why in _snapshots_due(paths, con, source):
-        if action == "error":
-            errors.append(why)
+    for d in _snapshots_due(paths, con, source) if due is None else due:
+        snap = d.snap
+        if d.action == "error":
+            errors.append(d.why)
             continue
-        if action == "skip":
+        if d.action == "skip":
             results.append(record_skip(con, LoadRequest(snap.table, snap.source_id, snap.vintage, snap.dataset,
-                                                        empty_frame(), snap.path.name, snap.sha256), why))
+                                                        empty_frame(), snap.path.name, snap.sha256), d.why))
             continue
         progress(f"loading {snap.source_id} {snap.vintage} {snap.dataset} ({snap.path.name})")
         landed = landing.store(paths.landing, snap.source_id, snap.sha256, snap.path)
         try:
-            results += load_file(con, [_request(snap)], landing_dir=paths.landing, landed_path=landed)
+            results += load_file(con, [d.request or _request(snap)], landing_dir=paths.landing, landed_path=landed)
         except LoadRefused as exc:
             results += exc.results
             errors.append(str(exc))
