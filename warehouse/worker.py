@@ -28,6 +28,7 @@ _DBT: ProcessPoolExecutor | None = None  # the dbt build
 _EVENTS: Any = None  # the dbt events the worker sends back (a multiprocessing queue)
 _PIDS: list[Future] = []
 _PREFETCHED: dict[Any, Future] = {}
+_RETIRED: list[Any] = []  # stopped pools and queues, see stop()
 _DONE = "__tungsten_worker_done__"
 
 
@@ -59,6 +60,13 @@ def stop() -> None:
             os.kill(fut.result(timeout=5), signal.SIGTERM)
         except Exception:  # never started, already gone, or broken
             pass
+    for pool in (_POOL, _DBT):
+        if pool is not None:
+            pool.shutdown(wait=True)  # the pool's thread has seen its worker end
+    # Kept until this process exits: their named semaphores are then released by multiprocessing's
+    # exit handler in this thread. Left to the garbage collector, another thread may be releasing
+    # one when `tungsten` ends the process, and the resource tracker warns of a leaked semaphore.
+    _RETIRED.extend(x for x in (_POOL, _DBT, _EVENTS) if x is not None)
     _POOL, _DBT, _EVENTS = None, None, None
     _PIDS.clear()
     _PREFETCHED.clear()
@@ -188,7 +196,20 @@ def _threaded(work: Callable[[Callable[[dict], None]], Any]) -> Iterator[dict]:
 def _init(events, parent_pid: int) -> None:
     global _EVENTS
     _EVENTS = events
+    signal.signal(signal.SIGTERM, lambda *_: _quick_exit())
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), name="parent-watch", daemon=True).start()
+
+
+def _quick_exit() -> None:
+    """End the worker without tearing down GX and dbt, but first release the named semaphores
+    it made (dbt's adapter locks): unreleased, the resource tracker warns of leaked semaphores
+    when the run's process exits."""
+    from multiprocessing import util
+
+    try:
+        util._run_finalizers(0)  # SemLock's own finalizers: unlink and unregister each name
+    finally:
+        os._exit(0)
 
 
 def _exit_with_parent(parent_pid: int) -> None:
@@ -197,7 +218,7 @@ def _exit_with_parent(parent_pid: int) -> None:
 
     while os.getppid() == parent_pid:
         time.sleep(0.5)
-    os._exit(0)
+    _quick_exit()
 
 
 def _warm_up_gx() -> int:
