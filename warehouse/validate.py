@@ -142,10 +142,8 @@ def validate_frame(frame: pl.DataFrame, raw_table: str, source_id: str, vintage:
     suite = _suite(f"{raw_table}__{source_id}__{vintage}__{dataset}" + ("__chunk" if key_checked_apart else ""),
                    json.dumps(specs, sort_keys=True, default=str))
     batch = batch_definition.get_batch(batch_parameters={"dataframe": pdf})
-    try:
+    with gx_speedups.one_batch():
         return _validate_batch(batch, suite, frame, audited, spec)
-    finally:
-        gx_speedups.forget_batch()
 
 
 def _validate_batch(batch, suite, frame: pl.DataFrame, audited: pl.DataFrame, spec) -> Outcome:
