@@ -13,14 +13,15 @@ SERVING_KEY = AssetKey(["serving_file"])
 @asset(key=SERVING_KEY, deps=[tungsten_dbt], group_name="serving", output_required=False,
        description="The serving DuckDB file (read-only for SQL users and BI), replaced atomically.")
 def serving_file(context: AssetExecutionContext):
-    from warehouse.refresh import marts_up_to_date, publish_build, writer_lock
+    from warehouse.refresh import marts_fingerprints, marts_up_to_date, publish_build, writer_lock
 
     paths = current().ensure()
     forced = context.run.tags.get(FORCE_TAG) == "true"
     with writer_lock(paths, context.log.info):
-        if not forced and marts_up_to_date(paths):
+        fingerprints = marts_fingerprints(paths)
+        if not forced and marts_up_to_date(paths, fingerprints):
             context.log.info(f"{paths.serving} already serves this build: not republished")
             return
-        counts = publish_build(paths)
+        counts = publish_build(paths, fingerprints)
     yield Output(None, metadata={"path": str(paths.serving), "tables": len(counts),
                                  "mart_rows": sum(v for k, v in counts.items() if k.startswith("marts."))})

@@ -40,7 +40,7 @@ def run_daily(paths: Paths, *, force: bool = False, executor: str = "in_process"
               summary: RefreshSummary | None = None) -> RefreshSummary:
     """The daily job through Dagster; the summary is read from the build file (loads and builds
     of this run) and the run's outcome. summary: loads already made (tungsten ingest) to report too."""
-    from warehouse.plan import up_to_date
+    from warehouse.plan import files_to_load, up_to_date
 
     t0 = time.perf_counter()
     summary = summary or RefreshSummary()
@@ -59,6 +59,7 @@ def run_daily(paths: Paths, *, force: bool = False, executor: str = "in_process"
 
     if executor == "in_process":
         worker.start()  # GX and dbt warm up in a second process while Dagster is imported
+        worker.validate_ahead(files_to_load(paths))
     try:
         _execute(paths, summary, started, force, executor)
     finally:

@@ -79,11 +79,14 @@ def _ident(*parts: str) -> str:
 
 
 
-def table_columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> list[dict]:
-    rows = con.execute(
-        "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
-        "AND table_name = ? ORDER BY column_index", [catalog, schema, table]).fetchall()
-    return [{"name": n, "type": t, "description": c or ""} for n, t, c in rows]
+def table_columns(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[tuple[str, str], list[dict]]:
+    """Each table's columns in `catalog` (one query: one per table took 4 ms each)."""
+    out: dict[tuple[str, str], list[dict]] = {}
+    for s, t, n, typ, c in con.execute(
+            "SELECT schema_name, table_name, column_name, data_type, comment FROM duckdb_columns() "
+            "WHERE database_name = ? ORDER BY schema_name, table_name, column_index", [catalog]).fetchall():
+        out.setdefault((s, t), []).append({"name": n, "type": typ, "description": c or ""})
+    return out
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, catalog: str, tables: Iterable[tuple[str, str]], folder: Path,
@@ -91,6 +94,7 @@ def write_tables(con: duckdb.DuckDBPyConnection, catalog: str, tables: Iterable[
     """Write each (schema, table) of `catalog` as folder/<schema>/<table>/data.parquet, and
     folder/manifest.json; returns the manifest. Files are fsynced (they replace a served build)."""
     entries = []
+    columns = table_columns(con, catalog)
     kv = "{tungsten_build_id: " + "'" + str(build.get("build_id", "")).replace("'", "''") + "'}"
     for schema, table in tables:
         target = folder / schema / table
@@ -103,7 +107,7 @@ def write_tables(con: duckdb.DuckDBPyConnection, catalog: str, tables: Iterable[
             os.fsync(fh.fileno())
         entries.append({"schema": schema, "table": table, "path": f"{schema}/{table}/{DATA_FILE}", "rows": rows,
                         "bytes": path.stat().st_size, "sha256": sha256_file(path),
-                        "columns": table_columns(con, catalog, schema, table)})
+                        "columns": columns.get((schema, table), [])})
     manifest = {"build": build, "format": "parquet", "tables": entries}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str) + "\n")
     return manifest

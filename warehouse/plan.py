@@ -4,10 +4,13 @@ changed costs well under a second."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import duckdb
 
 from ingest.provenance import sha256_file
-from ingest.snapshot import load_manifest
+from ingest.snapshot import SnapshotFile, load_manifest
 from ingest.sources import all_sources
 from warehouse import dbt_build
 from warehouse.paths import Paths
@@ -20,6 +23,70 @@ def _loaded(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
 
 def _user_held(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
     return set(con.execute("SELECT source_id, vintage FROM meta.source_files WHERE origin = 'user'").fetchall())
+
+
+@dataclass
+class CuratedFile:
+    """A curated file the daily job reads (by its source's input's command name)."""
+    cli_name: str
+    path: Path
+    source_id: str
+    sha256: str
+
+
+@dataclass
+class FilesToLoad:
+    """What the daily job would load: snapshot files and curated files whose bytes the build
+    does not hold (but for what a user's own file holds); damaged: a file is missing or not the
+    one its manifest lists."""
+    snapshots: list[SnapshotFile] = field(default_factory=list)
+    curated: list[CuratedFile] = field(default_factory=list)
+    damaged: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.snapshots or self.curated or self.damaged)
+
+
+def _files_to_load(paths: Paths, con: duckdb.DuckDBPyConnection | None) -> FilesToLoad:
+    loaded, user = (_loaded(con), _user_held(con)) if con is not None else (set(), set())
+    out = FilesToLoad()
+    for snap in load_manifest(paths.snapshot):
+        if (snap.source_id, snap.vintage) in user:
+            continue
+        if (snap.source_id, snap.sha256) not in loaded:
+            out.snapshots.append(snap)
+        elif not snap.path.exists() or sha256_file(snap.path) != snap.sha256:
+            out.damaged = True
+    for src in all_sources().values():
+        if any(sid == src.id for sid, _v in user):
+            continue
+        for inp in src.inputs:
+            if not inp.curated_file:
+                continue
+            path = paths.curated / inp.curated_file
+            if not path.exists():
+                out.damaged = True
+            elif (src.id, sha := sha256_file(path)) not in loaded:
+                out.curated.append(CuratedFile(inp.cli_name, path, src.id, sha))
+    return out
+
+
+def files_to_load(paths: Paths) -> FilesToLoad:
+    """What the daily job will load, as far as can be told without opening the build file for
+    writing (everything when there is no build yet): `tungsten refresh` has these files validated
+    while Dagster is imported. A guess at worst: the load step decides."""
+    try:
+        if not paths.build.exists():
+            return _files_to_load(paths, None)
+        con = duckdb.connect(str(paths.build), read_only=True)
+    except (duckdb.Error, OSError):
+        return FilesToLoad(damaged=True)
+    try:
+        return _files_to_load(paths, con)
+    except (duckdb.Error, OSError):
+        return FilesToLoad(damaged=True)
+    finally:
+        con.close()
 
 
 def up_to_date(paths: Paths) -> bool:
@@ -36,18 +103,8 @@ def up_to_date(paths: Paths) -> bool:
     except duckdb.Error:
         return False
     try:
-        loaded, user = _loaded(con), _user_held(con)
-        for snap in load_manifest(paths.snapshot):
-            if (snap.source_id, snap.vintage) in user:
-                continue
-            if (snap.source_id, snap.sha256) not in loaded or not snap.path.exists() or sha256_file(snap.path) != snap.sha256:
-                return False
-        for src in all_sources().values():
-            for inp in src.inputs:
-                if inp.curated_file and not any(sid == src.id for sid, _v in user):
-                    path = paths.curated / inp.curated_file
-                    if not path.exists() or (src.id, sha256_file(path)) not in loaded:
-                        return False
+        if _files_to_load(paths, con):
+            return False
         fingerprints = {"raw": raw_fingerprint(con), "dbt": dbt_build.fingerprint()}
     except (duckdb.Error, OSError, FileNotFoundError):
         return False

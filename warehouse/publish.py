@@ -83,16 +83,16 @@ def publish(build_path: Path, serving_path: Path, fingerprints: dict[str, str] |
                 con.execute(f'COMMENT ON TABLE serving."{schema}"."{table}" IS {_sql_literal(comment)}')
             counts[f"{schema}.{table}"] = con.execute(f'SELECT count(*) FROM serving."{schema}"."{table}"').fetchone()[0]
         published = {(s, t) for s, t, _ in tables}
-        for schema, table, column, comment in columns:
-            if (schema, table) in published:
-                con.execute(f'COMMENT ON COLUMN serving."{schema}"."{table}"."{column}" IS {_sql_literal(comment)}')
-        _comment_from_column_docs(con, published, {(s, t, c) for s, t, c, _ in columns})
+        comments = [f'COMMENT ON COLUMN serving."{schema}"."{table}"."{column}" IS {_sql_literal(comment)}'
+                    for schema, table, column, comment in columns if (schema, table) in published]
+        comments += _comments_from_column_docs(con, published, {(s, t, c) for s, t, c, _ in columns})
         con.execute("CREATE TABLE serving.meta.published (published_at TIMESTAMPTZ, raw_fingerprint VARCHAR, "
                     "dbt_fingerprint VARCHAR, build_id VARCHAR)")
         fp = fingerprints or {}
         con.execute("INSERT INTO serving.meta.published VALUES (now(), ?, ?, ?)", [fp.get("raw"), fp.get("dbt"), build_id])
-        for column, comment in PUBLISHED_COMMENTS.items():
-            con.execute(f'COMMENT ON COLUMN serving.meta.published."{column}" IS {_sql_literal(comment)}')
+        comments += [f'COMMENT ON COLUMN serving.meta.published."{column}" IS {_sql_literal(comment)}'
+                     for column, comment in PUBLISHED_COMMENTS.items()]
+        con.execute(";\n".join(comments))  # some 900 statements: one call, not one each
         _create_views(con)
         con.execute("COMMIT")
         published_at = con.execute("SELECT published_at FROM serving.meta.published").fetchone()[0]
@@ -154,9 +154,10 @@ def _create_views(con) -> None:
             con.execute(f'COMMENT ON COLUMN serving."{schema}"."{view}"."{column}" IS {_sql_literal(text)}')
 
 
-def _comment_from_column_docs(con, published: set[tuple[str, str]], commented: set[tuple[str, str, str]]) -> None:
+def _comments_from_column_docs(con, published: set[tuple[str, str]], commented: set[tuple[str, str, str]]) -> list[str]:
     """raw, meta and ref tables are not dbt models: their descriptions come from
-    warehouse/column_docs.yml (tables and columns the build file has no comment for)."""
+    warehouse/column_docs.yml (tables and columns the build file has no comment for); the
+    COMMENT statements that give them."""
     from warehouse import dictionary
 
     all_columns = con.execute("SELECT schema_name, table_name, column_name FROM duckdb_columns() "
@@ -165,12 +166,13 @@ def _comment_from_column_docs(con, published: set[tuple[str, str]], commented: s
     for schema, table, column in all_columns:
         if (schema, table) in published and (schema, table, column) not in commented:
             by_table.setdefault((schema, table), []).append(column)
-    for (schema, table), cols in by_table.items():
-        for column, text in dictionary.column_comments(schema, table, cols).items():
-            con.execute(f'COMMENT ON COLUMN serving."{schema}"."{table}"."{column}" IS {_sql_literal(text)}')
-    for schema, table in published:
-        if schema != "marts" and (text := dictionary.table_description(schema, table)):
-            con.execute(f'COMMENT ON TABLE serving."{schema}"."{table}" IS {_sql_literal(text)}')
+    statements = [f'COMMENT ON COLUMN serving."{schema}"."{table}"."{column}" IS {_sql_literal(text)}'
+                  for (schema, table), cols in by_table.items()
+                  for column, text in dictionary.column_comments(schema, table, cols).items()]
+    statements += [f'COMMENT ON TABLE serving."{schema}"."{table}" IS {_sql_literal(text)}'
+                   for schema, table in sorted(published)
+                   if schema != "marts" and (text := dictionary.table_description(schema, table))]
+    return statements
 
 
 def _sql_literal(text: str) -> str:

@@ -289,13 +289,17 @@ def marts_fingerprints(paths: Paths) -> dict[str, str]:
         con.close()
 
 
-def marts_up_to_date(paths: Paths) -> bool:
-    return served_fingerprints(paths.serving) == marts_fingerprints(paths)
+def marts_up_to_date(paths: Paths, fingerprints: dict[str, str] | None = None) -> bool:
+    """The serving file was built from what the marts would be built from now (fingerprints:
+    marts_fingerprints, when already computed)."""
+    served = served_fingerprints(paths.serving)
+    return served is not None and served == (fingerprints or marts_fingerprints(paths))
 
 
-def publish_build(paths: Paths) -> dict[str, int]:
-    """Publish the build file as the serving file and record the build with what it was built from."""
-    fps = marts_fingerprints(paths)
+def publish_build(paths: Paths, fingerprints: dict[str, str] | None = None) -> dict[str, int]:
+    """Publish the build file as the serving file and record the build with what it was built
+    from (fingerprints: marts_fingerprints, when already computed)."""
+    fps = fingerprints or marts_fingerprints(paths)
     counts = publish(paths.build, paths.serving, fps)
     record_build(paths, fps["raw"], fps["dbt"], "published", str(paths.serving), None)
     return counts

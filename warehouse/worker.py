@@ -4,7 +4,9 @@ validations, the dbt build and the report's Vega bundle.
 A run's own process is busy with Dagster (its events, the run history in SQLite) and the
 loads; GX and dbt are pure Python too, so in one process they take turns on one core. `tungsten
 refresh` starts this worker before it imports Dagster: it imports GX and dbt and reads the parsed
-dbt project while Dagster starts, then works beside the run on the second core. Where no worker
+dbt project while Dagster starts, and validates the files the run is about to load
+(warehouse.plan.files_to_load; their loads collect the outcomes), then works beside the run on
+the second core. Where no worker
 was started (a step process of Dagster's multiprocess executor, `tungsten ingest`, the Dagster
 UI's runs, tests in-process) the same functions run in the calling process, as before. A worker
 that dies makes its pending work fail with BrokenProcessPool; validations then fall back to the
@@ -28,7 +30,6 @@ _DBT: ProcessPoolExecutor | None = None  # the dbt build
 _EVENTS: Any = None  # the dbt events the worker sends back (a multiprocessing queue)
 _PIDS: list[Future] = []
 _PREFETCHED: dict[Any, Future] = {}
-_RETIRED: list[Any] = []  # stopped pools and queues, see stop()
 _DONE = "__tungsten_worker_done__"
 
 
@@ -52,21 +53,24 @@ def stop() -> None:
     process holding GX and dbt takes over a second to exit normally); a dbt build cut short
     leaves the build file as a kill would, which the next run recovers from."""
     global _POOL, _DBT, _EVENTS
-    for pool in (_POOL, _DBT):
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-    for fut in _PIDS:
+    pools = [p for p in (_POOL, _DBT) if p is not None]
+    pids = {pid for pool in pools for pid in (getattr(pool, "_processes", None) or {})}
+    for fut in _PIDS if not pids else ():
         try:
-            os.kill(fut.result(timeout=5), signal.SIGTERM)
-        except Exception:  # never started, already gone, or broken
+            pids.add(fut.result(timeout=5))
+        except Exception:  # never started or broken
             pass
-    for pool in (_POOL, _DBT):
-        if pool is not None:
-            pool.shutdown(wait=True)  # the pool's thread has seen its worker end
-    # Kept until this process exits: their named semaphores are then released by multiprocessing's
-    # exit handler in this thread. Left to the garbage collector, another thread may be releasing
-    # one when `tungsten` ends the process, and the resource tracker warns of a leaked semaphore.
-    _RETIRED.extend(x for x in (_POOL, _DBT, _EVENTS) if x is not None)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except OSError:  # already gone
+            pass
+    # Wait for each pool's own thread to see its worker gone; the pool then lets go of its queues
+    # here, in this thread, and their named semaphores are released at once. Released later by a
+    # garbage collection in another thread, the process's exit could cut that short, and the
+    # resource tracker would warn of a leaked semaphore.
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=True)
     _POOL, _DBT, _EVENTS = None, None, None
     _PIDS.clear()
     _PREFETCHED.clear()
@@ -98,6 +102,9 @@ def prefetch_validation(req) -> None:
 
     if _POOL is None or not isinstance(req.frame, pl.DataFrame):
         return
+    if (_ahead_key(req.sha256, req.raw_table, req.source_id, req.vintage, req.dataset) in _PREFETCHED
+            or ("ahead-file", req.source_id, req.sha256) in _PREFETCHED):
+        return  # validated ahead
     key = _validation_key(req.frame, req.raw_table, req.source_id, req.vintage, req.dataset, req.sha256)
     if key not in _PREFETCHED:
         try:
@@ -107,12 +114,57 @@ def prefetch_validation(req) -> None:
             _broken()
 
 
+def _ahead_key(sha256: str, raw_table: str, source_id: str, vintage: str, dataset: str) -> tuple:
+    return ("ahead", sha256, raw_table, source_id, vintage, dataset)
+
+
+def validate_ahead(files) -> None:
+    """Have the worker read and validate these files (warehouse.plan.FilesToLoad) as soon as it
+    has imported GX, before the run's load step asks: the run's process is still importing
+    Dagster then. The load of the same file collects the result through `validate`."""
+    if _POOL is None:
+        return
+    work = [(_ahead_key(s.sha256, s.table, s.source_id, s.vintage, s.dataset), _validate_snapshot, s)
+            for s in files.snapshots]
+    work += [(("ahead-file", c.source_id, c.sha256), _validate_file, c) for c in files.curated]
+    for key, fn, item in work:
+        if key not in _PREFETCHED:
+            try:
+                _PREFETCHED[key] = _POOL.submit(fn, item)
+            except BrokenProcessPool:
+                _broken()
+                return
+
+
+def _validated_ahead(frame, raw_table: str, source_id: str, vintage: str, dataset: str, sha256: str):
+    """The outcome the worker found for this frame ahead, if it read the same bytes and frame:
+    a snapshot file's, or one table's of a file with several ({(table, vintage, dataset): ...})."""
+    key = _ahead_key(sha256, raw_table, source_id, vintage, dataset)
+    future = _PREFETCHED.pop(key, None)
+    try:
+        found = future.result() if future is not None else None
+        if future is None and (whole := _PREFETCHED.get(("ahead-file", source_id, sha256))) is not None:
+            found = (whole.result() or {}).pop((raw_table, vintage, dataset), None)
+    except BrokenProcessPool:
+        _broken()
+        return None
+    except Exception:  # the guess failed (e.g. the file went away): the load validates it itself
+        return None
+    if found is None or found[0] != (frame.height, tuple(frame.columns)):
+        return None
+    return found[1]
+
+
 def validate(frame, raw_table: str, source_id: str, vintage: str, dataset: str, *,
              key_checked_apart: tuple[str, ...] = (), sha256: str | None = None):
     """warehouse.validate.validate_frame, in the worker when there is one: the result of its
     prefetch when the same frame of the same file (sha256) was validated ahead."""
     from warehouse.validate import validate_frame
 
+    if _POOL is not None and sha256 and not key_checked_apart:
+        ahead = _validated_ahead(frame, raw_table, source_id, vintage, dataset, sha256)
+        if ahead is not None:
+            return ahead
     if _POOL is not None:
         key = _validation_key(frame, raw_table, source_id, vintage, dataset, sha256) if sha256 else None
         future = _PREFETCHED.pop(key, None) if key and not key_checked_apart else None
@@ -227,6 +279,45 @@ def _warm_up_gx() -> int:
 
     validate._context()
     return os.getpid()
+
+
+def _validate_snapshot(snap):
+    """((rows, columns), outcome) of a snapshot file, or None when its bytes are not the ones its
+    manifest lists (the run's own check then refuses it)."""
+    from ingest.provenance import sha256_file
+    from warehouse.validate import validate_frame
+
+    if sha256_file(snap.path) != snap.sha256:
+        return None
+    frame = snap.read()
+    if sha256_file(snap.path) != snap.sha256:  # changed while read
+        return None
+    return (frame.height, tuple(frame.columns)), validate_frame(frame, snap.table, snap.source_id, snap.vintage,
+                                                                snap.dataset)
+
+
+def _validate_file(curated):
+    """{(table, vintage, dataset): ((rows, columns), outcome)} of a curated file's tables
+    (warehouse.plan.CuratedFile), parsed as its load parses it; {} when it cannot be parsed or
+    is no longer the file planned (the load reports that)."""
+    from ingest.errors import ParseError
+    from ingest.families import raw_table
+    from ingest.registry import parse_file
+    from ingest.sources import get as source_of
+    from warehouse.validate import validate_frame
+
+    data = curated.path.read_bytes()
+    try:
+        parsed = parse_file(curated.cli_name, curated.path, data=data)
+    except (ParseError, ValueError, KeyError):
+        return {}
+    if parsed.sha256 != curated.sha256:
+        return {}
+    family = source_of(parsed.source_id).family
+    return {(raw_table(family, ds), parsed.vintage, ds):
+            ((frame.height, tuple(frame.columns)),
+             validate_frame(frame, raw_table(family, ds), parsed.source_id, parsed.vintage, ds))
+            for ds, frame in parsed.frames.items()}
 
 
 def _warm_up_dbt() -> int:

@@ -10,6 +10,7 @@ from integration_helpers import query as q
 
 from ingest.sources import all_sources, cited_sources
 from tungsten_cli.daily import run_daily
+from warehouse.plan import files_to_load
 from warehouse.refresh import ingest_file
 
 USGS_WORLD = "raw.figures WHERE source_id = 'usgs_mcs' AND dataset = 'world'"
@@ -50,6 +51,28 @@ def test_noop_refresh_reloads_nothing(warehouse):
     assert not summary.built and not summary.published
     assert q(warehouse.build, "SELECT count(*) FROM meta.loads") == loads_before
     assert digest(warehouse.serving) == before
+    assert not files_to_load(warehouse)  # nothing for the worker to validate ahead either
+
+
+def test_files_to_load_lists_what_the_build_lacks(warehouse, tmp_path, monkeypatch):
+    """What `tungsten refresh` has validated ahead: a curated file edited since its load, not
+    a snapshot edition a user's own file holds."""
+    from helpers import edited
+
+    from ingest.locations import CURATED_DIR
+    from warehouse.paths import current
+
+    text = (BGS / "BGS_tungsten_production.csv").read_text(encoding="utf-8-sig")
+    p = tmp_path / "bgs_corrected.csv"
+    p.write_text(text.replace(",66000,Mine production of tungsten", ",65000,Mine production of tungsten", 1))
+    assert ingest_file(warehouse, "bgs", p).ok
+    cur = tmp_path / "curated"
+    shutil.copytree(CURATED_DIR, cur)
+    path = edited(cur, "claims.csv", "2029", "2030")
+    monkeypatch.setenv("TUNGSTEN_CURATED_DIR", str(cur))
+    files = files_to_load(current())
+    assert files.snapshots == [] and not files.damaged
+    assert [(c.path, c.sha256) for c in files.curated] == [(path, digest(path))]
 
 
 def test_changed_model_rebuilds(warehouse, monkeypatch):
