@@ -321,10 +321,14 @@ def _validate_file(curated):
 
 
 def _warm_up_dbt() -> int:
-    """Import dbt and read the parsed project; the worker's pid."""
-    from warehouse.dbt_build import parsed_project
+    """Import dbt, read the parsed project and warm dbt up (dbt_build.warm_up); the worker's pid."""
+    from warehouse.dbt_build import parsed_project, warm_up
 
     parsed_project()
+    try:
+        warm_up()
+    except Exception:  # only time is lost: the build does what the warm-up did not
+        pass
     return os.getpid()
 
 
