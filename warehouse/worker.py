@@ -122,11 +122,15 @@ def validate_ahead(files) -> None:
     """Have the worker read and validate these files (warehouse.plan.FilesToLoad) as soon as it
     has imported GX, before the run's load step asks: the run's process is still importing
     Dagster then. The load of the same file collects the result through `validate`."""
+    from ingest.sources import all_sources
+
     if _POOL is None:
         return
     work = [(_ahead_key(s.sha256, s.table, s.source_id, s.vintage, s.dataset), _validate_snapshot, s)
             for s in files.snapshots]
     work += [(("ahead-file", c.source_id, c.sha256), _validate_file, c) for c in files.curated]
+    rank = {source_id: i for i, source_id in enumerate(all_sources())}
+    work.sort(key=lambda w: rank.get(w[2].source_id, len(rank)))  # the order the load step loads them in
     for key, fn, item in work:
         if key not in _PREFETCHED:
             try:
@@ -248,6 +252,10 @@ def _threaded(work: Callable[[Callable[[dict], None]], Any]) -> Iterator[dict]:
 def _init(events, parent_pid: int) -> None:
     global _EVENTS
     _EVENTS = events
+    if events is not None:
+        # the dbt worker's warm-up is not needed before the loads end: the validations and the
+        # run's own start go first on a machine with fewer cores than busy processes
+        os.nice(10)
     signal.signal(signal.SIGTERM, lambda *_: _quick_exit())
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), name="parent-watch", daemon=True).start()
 
