@@ -9,13 +9,13 @@ dbt runs through its Python API with the project already parsed (warehouse.dbt_b
 a `dbt` subprocess (which starts Python, imports dbt and parses the project again, about 5 s of
 a 9 s step): in the worker process `tungsten refresh` starts ahead of the run (warehouse.worker),
 which has imported dbt and read the parsed project by then, else in a thread of the step's
-process. Its events are turned into Dagster's by dagster-dbt's own event class, as they arrive."""
+process. Its events are turned into Dagster's as they arrive. Specs and outputs are made as
+dagster-dbt makes them (dagster_project.dbt_specs), without importing it (and dbt-core with it)."""
 
 
 import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 from dagster import (
@@ -29,30 +29,16 @@ from dagster import (
     MetadataValue,
     multi_asset,
 )
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, build_dbt_asset_specs
-from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
+from dagster_project.dbt_specs import asset_key, asset_specs, model_output
 from dagster_project.manifest import ensure_manifest
 from warehouse.paths import current
 
 FORCE_TAG = "tungsten/force"
-LAYERS = ("staging", "intermediate", "marts")
 TESTS_CHECK = "dbt_tests"
 MANIFEST = ensure_manifest()
 MANIFEST_JSON = json.loads(MANIFEST.read_text())
-
-
-class LayerGroups(DagsterDbtTranslator):
-    """Each model in the group of its layer (its first folder under models/)."""
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        parts = Path(dbt_resource_props.get("original_file_path", "")).parts
-        layer = parts[1] if len(parts) > 2 and parts[0] == "models" else None
-        return layer if layer in LAYERS else "dbt"
-
-
-TRANSLATOR = LayerGroups(settings=DagsterDbtTranslatorSettings(enable_asset_checks=False))
-SPECS = build_dbt_asset_specs(manifest=MANIFEST_JSON, dagster_dbt_translator=TRANSLATOR)
+SPECS = asset_specs(MANIFEST_JSON)
 
 
 def tests_by_model(manifest: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -68,7 +54,7 @@ TESTS = tests_by_model(MANIFEST_JSON)
 
 
 def model_key(unique_id: str) -> AssetKey:
-    return TRANSLATOR.get_asset_spec(MANIFEST_JSON, unique_id, None).key
+    return asset_key(MANIFEST_JSON["nodes"][unique_id])
 
 
 CHECK_SPECS = [AssetCheckSpec(TESTS_CHECK, asset=model_key(model), blocking=True,
@@ -135,7 +121,7 @@ def _build_events(context: AssetExecutionContext, paths):
         if "summary" in raw:
             summary = raw["summary"]
             continue
-        yield from _events_of(context, paths, raw, results)
+        yield from _events_of(context, raw, results)
     worker.prefetch("vega_bundle", cache_vega_bundle, paths.home / "cache")  # made while the run publishes
     for model in sorted(TESTS):  # tests dbt never ran (an upstream model failed): the check fails
         if not all(t in results for t in TESTS[model]) and any(t in results for t in TESTS[model]) \
@@ -144,7 +130,7 @@ def _build_events(context: AssetExecutionContext, paths):
     return summary or BuildSummary(False, ["dbt error: the build ended without a result"])
 
 
-def _events_of(context: AssetExecutionContext, paths, raw: dict, results: dict[str, dict]) -> Iterator:
+def _events_of(context: AssetExecutionContext, raw: dict, results: dict[str, dict]) -> Iterator:
     """The Dagster events of one dbt result event: a model's materialization, or (once every
     test on a model has run) that model's dbt_tests check."""
     node = raw["data"].get("node_info", {})
@@ -155,10 +141,9 @@ def _events_of(context: AssetExecutionContext, paths, raw: dict, results: dict[s
         if model in TESTS and all(t in results for t in TESTS[model]) and selected_check(context, model):
             yield tests_check(model, results)
         return
-    if node.get("unique_id") in MANIFEST_JSON["nodes"] and model_key(node["unique_id"]) in context.selected_asset_keys:
-        message = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
-        yield from message.to_default_asset_events(manifest=MANIFEST_JSON, dagster_dbt_translator=TRANSLATOR,
-                                                   context=context, target_path=paths.dbt_target)
+    if node.get("unique_id") in MANIFEST_JSON["nodes"] and model_key(node["unique_id"]) in context.selected_asset_keys \
+            and (output := model_output(MANIFEST_JSON, raw)) is not None:
+        yield output
 
 
 def selected_check(context: AssetExecutionContext, model: str) -> bool:
