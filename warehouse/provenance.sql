@@ -11,48 +11,8 @@
 -- holding several figures, such as a USGS country row with production and reserves, is one row
 -- whose source_columns lists them).
 WITH rows AS (
-    SELECT 'figures' AS raw_table, source_id, vintage, dataset, source_file, source_sha256, source_line,
-           NULL AS source_item, source_column, NULL AS cited_source_ids, load_id
-    FROM raw.figures
-    UNION ALL
-    SELECT 'trade_flows', source_id, vintage, dataset, source_file, source_sha256, source_line, NULL, NULL, NULL, load_id
-    FROM raw.trade_flows
-    UNION ALL
-    SELECT 'sites', source_id, vintage, NULL, source_file, source_sha256, source_line, NULL, NULL, NULL, load_id
-    FROM raw.sites
-    UNION ALL
-    SELECT 'governance_indicators', source_id, vintage, NULL, source_file, source_sha256, source_line, NULL,
-           source_column, NULL, load_id
-    FROM raw.governance_indicators
-    UNION ALL
-    SELECT 'claims', source_id_file, vintage, NULL, source_file, source_sha256, source_line, NULL, NULL, source_id, load_id
-    FROM raw.claims
-    UNION ALL
-    SELECT 'companies', source_id_file, vintage, NULL, source_file, source_sha256, NULL, source_item, NULL, source_ids, load_id
-    FROM raw.companies
-    UNION ALL
-    SELECT 'project_groups', source_id_file, vintage, NULL, source_file, source_sha256, NULL, source_item, NULL, source_ids,
-           load_id
-    FROM raw.project_groups
-    UNION ALL
-    SELECT 'projects', source_id_file, vintage, NULL, source_file, source_sha256, NULL, source_item, NULL, source_ids, load_id
-    FROM raw.projects
-    UNION ALL
-    SELECT 'project_stakes', source_id_file, vintage, NULL, source_file, source_sha256, NULL, source_item, NULL, source_id,
-           load_id
-    FROM raw.project_stakes
-    UNION ALL
-    SELECT 'project_financing', source_id_file, vintage, NULL, source_file, source_sha256, NULL, source_item, NULL,
-           source_id, load_id
-    FROM raw.project_financing
-    UNION ALL
-    SELECT 'project_figures', source_id_file, vintage, NULL, source_file, source_sha256, NULL, source_item, NULL,
-           source_id, load_id
-    FROM raw.project_figures
-    UNION ALL
-    SELECT 'project_milestones', source_id_file, vintage, NULL, source_file, source_sha256, NULL, source_item, NULL,
-           source_id, load_id
-    FROM raw.project_milestones
+    -- one arm per raw table, made from its schema by warehouse/provenance_view.py
+{raw_rows}
 ),
 places AS (
     SELECT raw_table, source_id, vintage, any_value(dataset) AS dataset, source_file, any_value(source_sha256) AS source_sha256,

@@ -85,6 +85,20 @@ def test_the_provenance_view_joins_every_mart_row_to_one_source_place(serving_co
     assert n == keys > 0
 
 
+def test_every_raw_table_with_rows_is_in_the_provenance_view(serving_con):
+    """The view's arms are made from the raw tables' registry: each raw table holding rows has
+    its places there, a curated one under its file's source with the sources it cites."""
+    from warehouse.tables import REGISTRY
+
+    held = {t for t in REGISTRY if serving_con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0]}
+    assert held >= {"figures", "trade_flows", "claims", "projects"}
+    assert {r[0] for r in serving_con.execute("SELECT DISTINCT raw_table FROM meta.provenance").fetchall()} == held
+    assert serving_con.execute("SELECT DISTINCT source_id FROM meta.provenance WHERE raw_table = 'projects'"
+                               ).fetchall() == [("curated",)]
+    assert serving_con.execute("SELECT count(*) FROM meta.provenance WHERE raw_table = 'claims' "
+                               "AND cited_titles IS NULL").fetchone()[0] == 0
+
+
 def test_explain_refuses_unknown_marts_filters_and_ambiguity_by_name(serving_con):
     with pytest.raises(ExplainError, match="no mart named 'nope'"):
         explain(serving_con, "nope", {})
