@@ -55,6 +55,11 @@ def test_daily_job_writes_the_report_beside_the_serving_file(built_warehouse):
         if spec.kind != "dictionary":
             assert f'id="chart-{spec.id}"' in text, spec.id
     assert path.stat().st_size <= 5 * 1024 * 1024
+    # the claims table gives a value as its unit reads: a year as 2029, not 2,029.00
+    claims = text[text.index('id="chart-claims"'):]
+    claims = claims[:claims.index("</table>")]
+    assert "<td>2029</td>" in claims and "2,029" not in claims
+    assert "<td>7,500</td>" in claims and ".00<" not in claims
 
 
 def _count(root, sql: str) -> int:
