@@ -125,10 +125,9 @@ def load_sources(context: AssetExecutionContext):
 def _load_all(context: AssetExecutionContext, paths, con, errors: list[str], materialized: set[AssetKey]):
     """The reference tables, then each selected source's changed files, with their events."""
     from warehouse import reference_tables
-    from warehouse.refresh import load_source, plan_snapshot_loads
+    from warehouse.refresh import load_source
 
     selected = context.selected_asset_keys
-    plan = plan_snapshot_loads(paths, con, [s for s in all_sources().values() if source_key(s.id) in selected])
     if any(k in selected for k in REFERENCE_KEYS):
         reference_tables.write(con)
         for key in REFERENCE_KEYS:
@@ -138,7 +137,7 @@ def _load_all(context: AssetExecutionContext, paths, con, errors: list[str], mat
         key = source_key(src.id)
         if key not in selected:
             continue
-        results, errs = load_source(paths, con, src, context.log.info, plan.get(src.id))
+        results, errs = load_source(paths, con, src, context.log.info)
         errors += errs
         loaded = [r for r in results if r.status == "passed"]
         if loaded:

@@ -105,13 +105,9 @@ def load_file(con: duckdb.DuckDBPyConnection, requests: list[LoadRequest], *, la
     and written as pending rows; a failure anywhere, a parse error in a later chunk
     included, deletes every pending row of the file.
     """
-    from warehouse.worker import prefetch_validation
-
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     outcomes, pending = [], []
-    for req in requests:  # a worker validates the file's frames while they are written one by one
-        prefetch_validation(req)
     try:
         for req in requests:
             lid = new_load_id()

@@ -135,7 +135,6 @@ class DueSnapshot:
     snap: SnapshotFile
     action: str
     why: str = ""
-    request: LoadRequest | None = None  # read ahead for the worker's validation; the load reuses it
 
 
 def _snapshots_due(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source) -> list[DueSnapshot]:
@@ -155,34 +154,13 @@ def _snapshots_due(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source)
     return due
 
 
-def plan_snapshot_loads(paths: Paths, con: duckdb.DuckDBPyConnection, sources: list[Source]) -> dict[str, list[DueSnapshot]]:
-    """What the run does with each snapshot file of these sources (source id -> files). With a
-    worker process (warehouse.worker), the validations of the files to load are handed to it at
-    once, so it validates them while the loads are written one by one."""
-    from warehouse import worker
-
-    plan = {}
-    for source in sources:
-        if any(i.curated_file for i in source.inputs):
-            continue
-        plan[source.id] = _snapshots_due(paths, con, source)
-        if worker.active():
-            for due in plan[source.id]:
-                if due.action == "load":
-                    due.request = _request(due.snap)
-                    worker.prefetch_validation(due.request)
-    return plan
-
-
-def load_source(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source, progress: Progress,
-                due: list[DueSnapshot] | None = None) -> tuple[list[LoadResult], list[str]]:
-    """Load a source's changed files of the daily run: its snapshot files (as planned by
-    plan_snapshot_loads, else planned here), or the curated files it reads from
-    TUNGSTEN_CURATED_DIR; refusals are collected, not raised."""
+def load_source(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source, progress: Progress) -> tuple[list[LoadResult], list[str]]:
+    """Load a source's changed files of the daily run: its snapshot files, or the curated files it
+    reads from TUNGSTEN_CURATED_DIR; refusals are collected, not raised."""
     if any(i.curated_file for i in source.inputs):
         return _load_curated(paths, con, source, progress)
     results, errors = [], []
-    for d in _snapshots_due(paths, con, source) if due is None else due:
+    for d in _snapshots_due(paths, con, source):
         snap = d.snap
         if d.action == "error":
             errors.append(d.why)
@@ -194,7 +172,7 @@ def load_source(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source, pr
         progress(f"loading {snap.source_id} {snap.vintage} {snap.dataset} ({snap.path.name})")
         landed = landing.store(paths.landing, snap.source_id, snap.sha256, snap.path)
         try:
-            results += load_file(con, [d.request or _request(snap)], landing_dir=paths.landing, landed_path=landed)
+            results += load_file(con, [_request(snap)], landing_dir=paths.landing, landed_path=landed)
         except LoadRefused as exc:
             results += exc.results
             errors.append(str(exc))

@@ -88,32 +88,6 @@ def _broken() -> None:
     _POOL = None
 
 
-def _validation_key(frame, raw_table: str, source_id: str, vintage: str, dataset: str, sha256: str) -> tuple:
-    return ("validation", sha256, raw_table, source_id, vintage, dataset, frame.height, tuple(frame.columns))
-
-
-def prefetch_validation(req) -> None:
-    """Start the GX validation of a load request's whole frame in the worker now, ahead of its
-    load (which then collects it through `validate`), so validations run while this process
-    loads earlier files. Nothing without a worker, or for a frame read in chunks."""
-    import polars as pl
-
-    from warehouse.validate import validate_frame
-
-    if _POOL is None or not isinstance(req.frame, pl.DataFrame):
-        return
-    if (_ahead_key(req.sha256, req.raw_table, req.source_id, req.vintage, req.dataset) in _PREFETCHED
-            or ("ahead-file", req.source_id, req.sha256) in _PREFETCHED):
-        return  # validated ahead
-    key = _validation_key(req.frame, req.raw_table, req.source_id, req.vintage, req.dataset, req.sha256)
-    if key not in _PREFETCHED:
-        try:
-            _PREFETCHED[key] = _POOL.submit(validate_frame, req.frame, req.raw_table, req.source_id, req.vintage,
-                                            req.dataset)
-        except BrokenProcessPool:
-            _broken()
-
-
 def _ahead_key(sha256: str, raw_table: str, source_id: str, vintage: str, dataset: str) -> tuple:
     return ("ahead", sha256, raw_table, source_id, vintage, dataset)
 
@@ -161,8 +135,8 @@ def _validated_ahead(frame, raw_table: str, source_id: str, vintage: str, datase
 
 def validate(frame, raw_table: str, source_id: str, vintage: str, dataset: str, *,
              key_checked_apart: tuple[str, ...] = (), sha256: str | None = None):
-    """warehouse.validate.validate_frame, in the worker when there is one: the result of its
-    prefetch when the same frame of the same file (sha256) was validated ahead."""
+    """warehouse.validate.validate_frame, in the worker when there is one: the outcome it found
+    ahead (validate_ahead) when it validated the same frame of the same file (sha256)."""
     from warehouse.validate import validate_frame
 
     if _POOL is not None and sha256 and not key_checked_apart:
@@ -170,11 +144,9 @@ def validate(frame, raw_table: str, source_id: str, vintage: str, dataset: str, 
         if ahead is not None:
             return ahead
     if _POOL is not None:
-        key = _validation_key(frame, raw_table, source_id, vintage, dataset, sha256) if sha256 else None
-        future = _PREFETCHED.pop(key, None) if key and not key_checked_apart else None
         try:
-            return (future or _POOL.submit(validate_frame, frame, raw_table, source_id, vintage, dataset,
-                                           key_checked_apart=key_checked_apart)).result()
+            return _POOL.submit(validate_frame, frame, raw_table, source_id, vintage, dataset,
+                                key_checked_apart=key_checked_apart).result()
         except BrokenProcessPool:
             _broken()
     return validate_frame(frame, raw_table, source_id, vintage, dataset, key_checked_apart=key_checked_apart)
