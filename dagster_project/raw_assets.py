@@ -1,13 +1,20 @@
 """The loads of the daily job: one asset per registered source (raw/<source_id>), and the
 reference tables, all materialized by one step so that the build file has one writer.
 
+Files a user gives (`tungsten ingest SOURCE FILE`, `tungsten fetch`) come in as the step's run
+configuration (LoadConfig) and go through the same gate, before the snapshot and curated files:
+a user's file appears in Dagster as its source's materialization with its GX check.
+
 Each source asset carries two checks. gx_suite is blocking and reports the suite's real
 outcome for each file loaded (failed expectations and example rows in its metadata); a
 refused file fails the step, so no mart is built and nothing is published. freshness warns
 when a source is older than its source.yml allows. A source with nothing new is not
-materialized again: an observation says it was skipped, with its last validation.
+materialized again: an observation says it was skipped, and its gx_suite check gives the
+outcome of the validations that let in the rows it serves (when, and what).
 """
 
+
+from pathlib import Path
 
 from dagster import (
     AssetCheckResult,
@@ -17,14 +24,15 @@ from dagster import (
     AssetKey,
     AssetObservation,
     AssetSpec,
+    Config,
     Failure,
     MaterializeResult,
     MetadataValue,
     multi_asset,
 )
 
+from dagster_project.resources import WarehouseResource
 from ingest.sources import all_sources
-from warehouse.paths import current
 from warehouse.reference_tables import REFERENCE_TABLES
 
 REFERENCE_KEYS = [AssetKey(name.split(".")) for name in REFERENCE_TABLES]
@@ -82,6 +90,21 @@ def _check_specs() -> list[AssetCheckSpec]:
     return out
 
 
+class UserFile(Config):
+    """A file a user gives, in a source's format (a source id or command name); vintage, reporter
+    and hs as `tungsten ingest` takes them."""
+    source: str
+    path: str
+    vintage: str | None = None
+    reporter: str | None = None
+    hs: str | None = None
+
+
+class LoadConfig(Config):
+    """The user's files this run loads before the snapshot and curated files (none for the daily run)."""
+    files: list[UserFile] = []
+
+
 def _gx_check(source_id: str, results) -> AssetCheckResult:
     validated = [r for r in results if r.status in ("passed", "failed")]
     failed = [r for r in validated if r.status == "failed"]
@@ -102,10 +125,10 @@ def _gx_check(source_id: str, results) -> AssetCheckResult:
 
 @multi_asset(name="load_sources", specs=_specs(), check_specs=_check_specs(), can_subset=True,
              description="Load each source's changed files through the write-audit-publish gate, and the reference tables.")
-def load_sources(context: AssetExecutionContext):
+def load_sources(context: AssetExecutionContext, config: LoadConfig, warehouse: WarehouseResource):
     from warehouse.refresh import connect_build, writer_lock
 
-    paths = current().ensure()
+    paths = warehouse.paths()
     errors: list[str] = []
     materialized: set[AssetKey] = set()
     # one writer lock and one connection for the whole step (opening the build file and
@@ -113,7 +136,7 @@ def load_sources(context: AssetExecutionContext):
     with writer_lock(paths, context.log.info):
         con = connect_build(paths)
         try:
-            yield from _load_all(context, paths, con, errors, materialized)
+            yield from _load_all(context, paths, con, config.files, errors, materialized)
             yield from _report_tables(context, con, materialized)
         finally:
             con.close()
@@ -122,8 +145,36 @@ def load_sources(context: AssetExecutionContext):
                       + "\n\n".join(errors))
 
 
-def _load_all(context: AssetExecutionContext, paths, con, errors: list[str], materialized: set[AssetKey]):
-    """The reference tables, then each selected source's changed files, with their events."""
+def _load_user_files(context: AssetExecutionContext, paths, con, files: list[UserFile], errors: list[str]) -> dict:
+    """The user's files through the gate: their results by source id (a refused or unreadable
+    file's reason goes into errors)."""
+    from ingest.errors import ParseError
+    from ingest.sources import resolve_command_name
+    from warehouse.load import LoadRefused
+    from warehouse.refresh import load_one_file
+
+    by_source: dict[str, list] = {}
+    for f in files:
+        try:
+            src, _input = resolve_command_name(f.source)
+        except KeyError as exc:
+            errors.append(str(exc).strip('"'))
+            continue
+        try:
+            by_source.setdefault(src.id, []).extend(load_one_file(
+                paths, con, f.source, Path(f.path), context.log.info, vintage=f.vintage, origin="user",
+                options={"reporter": f.reporter, "hs": f.hs}))
+        except LoadRefused as exc:
+            by_source.setdefault(src.id, []).extend(exc.results)
+            errors.append(str(exc))
+        except (ParseError, OSError, ValueError) as exc:
+            errors.append(str(exc).strip('"'))
+    return by_source
+
+
+def _load_all(context: AssetExecutionContext, paths, con, files: list[UserFile], errors: list[str],
+              materialized: set[AssetKey]):
+    """The reference tables, the user's files, then each selected source's changed files, with their events."""
     from warehouse import reference_tables
     from warehouse.refresh import load_source
 
@@ -133,11 +184,13 @@ def _load_all(context: AssetExecutionContext, paths, con, errors: list[str], mat
         for key in REFERENCE_KEYS:
             if key in selected:
                 yield MaterializeResult(asset_key=key)
+    user = _load_user_files(context, paths, con, files, errors)
     for src in all_sources().values():
         key = source_key(src.id)
         if key not in selected:
             continue
         results, errs = load_source(paths, con, src, context.log.info)
+        results = user.get(src.id, []) + results
         errors += errs
         loaded = [r for r in results if r.status == "passed"]
         if loaded:
@@ -152,10 +205,32 @@ def _load_all(context: AssetExecutionContext, paths, con, errors: list[str], mat
                                    metadata={"failures": MetadataValue.text("\n\n".join(errs)), "expectations_evaluated": 0})
         elif loaded or errs:
             yield _gx_check(src.id, results)
-        if not loaded and not errs:
+        if not loaded and not errs and not any(r.status == "failed" for r in results):
             context.log.info(f"{src.id}: nothing new (every file unchanged since it was validated)")
             yield AssetObservation(asset_key=key, metadata={"status": "skipped: unchanged",
                                                             "files_unchanged": len(results)})
+            if (check := _served_check(con, src.id)) is not None:
+                yield check
+
+
+def _served_check(con, source_id: str) -> AssetCheckResult | None:
+    """gx_suite for a source with nothing new: the outcome of the validations that let in the rows
+    it serves (each file's, with when), so the check does not show only "skipped". None when the
+    build holds no rows of the source (nothing was validated)."""
+    from warehouse.status import served_validations
+
+    served = served_validations(con, source_id)
+    if not served:
+        return None
+    return AssetCheckResult(asset_key=source_key(source_id), check_name="gx_suite",
+                            passed=all(v.expectations_failed == 0 for v in served), metadata={
+        "validated_in_this_run": False,
+        "files_served": len(served),
+        "expectations_evaluated": sum(v.expectations_evaluated for v in served),
+        "expectations_failed": sum(v.expectations_failed for v in served),
+        "files": MetadataValue.md("\n".join(f"- {v.file_name} ({v.vintage}, raw.{v.raw_table}): validated "
+                                             f"{v.validated_at:%Y-%m-%d %H:%M} UTC, {v.expectations_evaluated} "
+                                             f"expectations, {v.expectations_failed} failed" for v in served))})
 
 
 def _report_tables(context: AssetExecutionContext, con, materialized: set[AssetKey]):

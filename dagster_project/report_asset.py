@@ -4,20 +4,19 @@ whose mart is empty or missing is a notice in the page and a warning here, never
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
+from dagster_project.resources import WarehouseResource
 from dagster_project.serving import SERVING_KEY
-from warehouse.paths import current
 
 REPORT_KEY = AssetKey(["report"])
 
 
 @asset(key=REPORT_KEY, deps=[SERVING_KEY], group_name="serving",
        description="The report: one self-contained HTML file of charts, a map and tables, beside the serving file.")
-def report(context: AssetExecutionContext) -> MaterializeResult:
-    from warehouse import worker
+def report(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     from warehouse.report import build_report
 
-    worker.prefetched("vega_bundle")  # the bundle the worker made into the cache meanwhile, if it did
-    result = build_report(current().serving)
+    paths = warehouse.paths()
+    result = build_report(paths.serving, cache_dir=paths.home / "cache")
     for problem in result.problems:
         context.log.warning(f"report chart {problem}")
     return MaterializeResult(metadata={

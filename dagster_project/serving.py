@@ -5,17 +5,17 @@ once the marts and their tests have passed. Skipped when the marts were not rebu
 from dagster import AssetExecutionContext, AssetKey, Output, asset
 
 from dagster_project.dbt_assets import FORCE_TAG, tungsten_dbt
-from warehouse.paths import current
+from dagster_project.resources import WarehouseResource
 
 SERVING_KEY = AssetKey(["serving_file"])
 
 
 @asset(key=SERVING_KEY, deps=[tungsten_dbt], group_name="serving", output_required=False,
        description="The serving DuckDB file (read-only for SQL users and BI), replaced atomically.")
-def serving_file(context: AssetExecutionContext):
+def serving_file(context: AssetExecutionContext, warehouse: WarehouseResource):
     from warehouse.refresh import marts_fingerprints, marts_up_to_date, publish_build, writer_lock
 
-    paths = current().ensure()
+    paths = warehouse.paths()
     forced = context.run.tags.get(FORCE_TAG) == "true"
     with writer_lock(paths, context.log.info):
         fingerprints = marts_fingerprints(paths)

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from tungsten_cli import query_commands
 from tungsten_cli.base import _paths, _read_build, _source_name, _table, app, err, out, snapshot_app
-from tungsten_cli.progress import _RunProgress
+from tungsten_cli.progress import RunProgress
 
 
 def _print_summary(summary) -> None:
@@ -80,25 +80,28 @@ def refresh(
 ) -> None:
     """The daily job: load changed snapshot files (validated), build the marts, publish the serving file."""
 
-    from warehouse.refresh import RefreshError
-
+    files: list[dict] = []
     if live:
         from ingest.sources.un_comtrade.api import KEY_ENV
         from ingest.sources.usgs_mcs.sciencebase import latest_edition
 
-        latest = latest_edition()
-        _fetch_usgs(latest, None)
-        _fetch_wgi()
+        files += _usgs_files(latest_edition(), None) + _wgi_files()
         if os.environ.get(KEY_ENV):
-            _fetch_comtrade(default_comtrade_years())
+            files += _comtrade_files(default_comtrade_years())
         else:
             err.print(f"warning: {KEY_ENV} is not set, so UN Comtrade was not fetched; "
                       "`tungsten fetch comtrade` explains how to get a key", markup=False)
+    _run_job("refreshing (the daily Dagster job)...", force=force, files=files)
+
+
+def _run_job(title: str, summary=None, **kwargs) -> None:
+    """Run the daily job with a progress line, then print what it did (exit 1 on errors)."""
     from tungsten_cli.daily import run_daily
+    from warehouse.refresh import RefreshError
 
     try:
-        with err.status("refreshing (the daily Dagster job)...") as status, _RunProgress(_paths(), status):
-            summary = run_daily(_paths(), force=force)
+        with err.status(title) as status:
+            summary = run_daily(_paths(), summary=summary, on_event=RunProgress(status), **kwargs)
     except RefreshError as exc:
         err.print("error: " + str(exc), markup=False, highlight=False)
         raise typer.Exit(1) from None
@@ -158,36 +161,28 @@ def ingest(
                                  help="--no-publish: only parse, validate and load into the build warehouse; "
                                       "the next `tungsten refresh` rebuilds the marts and publishes (for several bulk files)."),
 ) -> None:
-    """Load one file (a publisher's, or a curated claims/projects file), then rebuild the marts and publish."""
-    from ingest.errors import ParseError
-    from warehouse.refresh import RefreshError, ingest_file
+    """Load one file (a publisher's, or a curated claims/projects file), then rebuild the marts and publish.
 
-    try:
-        with err.status(f"ingesting {file.name}...") as status:
-            summary = ingest_file(_paths(), source, file, lambda m: status.update(m), vintage=vintage,
-                                  options={"reporter": reporter, "hs": hs})
-    except (ParseError, RefreshError, ValueError, KeyError) as exc:
-        err.print("error: " + str(exc).strip('"'), markup=False, highlight=False)
-        err.print("Nothing was loaded; the serving file is unchanged.", markup=False)
-        raise typer.Exit(1) from None
-    _publish_after_load(summary, publish)
+    The file goes through the daily Dagster job (its load step's run configuration), so its load
+    and GX check show in the Dagster UI like a snapshot file's."""
+    _run_files([_user_file(source, file, vintage, reporter=reporter, hs=hs)], f"ingesting {file.name}...",
+               load_only=not publish)
 
 
-def _publish_after_load(summary, publish: bool) -> None:
-    """After a load of user files: the daily job builds the marts and publishes (unless the load
-    was refused, or the user asked to load only)."""
-    from tungsten_cli.daily import run_daily
-    from warehouse.refresh import RefreshError
+def _user_file(source: str, file: Path, vintage: str | None, **options) -> dict:
+    """A file for the load step's run configuration (dagster_project.raw_assets.UserFile)."""
+    return {"source": source, "path": str(Path(file).resolve()), "vintage": vintage, **options}
 
-    if summary.errors or not publish:
+
+def _run_files(files: list[dict], title: str, *, load_only: bool = False) -> None:
+    """The daily job with these user files loaded first (only the loads with load_only)."""
+    from warehouse.refresh import RefreshSummary
+
+    summary = RefreshSummary()
+    if not files:
         _finish(summary)
         return
-    try:
-        with err.status("building the marts and publishing (the daily Dagster job)..."):
-            summary = run_daily(_paths(), summary=summary)
-    except RefreshError as exc:
-        summary.errors.append(str(exc))
-    _finish(summary)
+    _run_job(title, summary=summary, files=files, load_only=load_only)
 
 
 class Publisher(str, Enum):
@@ -196,48 +191,46 @@ class Publisher(str, Enum):
     wgi = "wgi"
 
 
-def _fetch(what: str, run) -> None:
-    from ingest.errors import ParseError
+def _download(what: str, download) -> list[dict]:
+    """A publisher's files downloaded (saved before parsing), as user files for the job; a
+    failed download is an error that loads nothing."""
     from ingest.http import FetchError
-    from warehouse.refresh import RefreshError
 
     try:
         with err.status(f"fetching {what}...") as status:
-            summary = run(_paths(), lambda m: status.update(m))
-    except (FetchError, ParseError, RefreshError, ValueError) as exc:
+            files = download(_paths(), lambda m: status.update(m))
+    except (FetchError, ValueError) as exc:
         err.print("error: " + str(exc), markup=False, highlight=False)
         err.print("Nothing was loaded; the serving file is unchanged.", markup=False)
         raise typer.Exit(1) from None
-    _publish_after_load(summary, publish=bool(summary.loads))
+    return [_user_file(source, path, vintage) for source, path, vintage in files]
 
 
-def _fetch_usgs(edition: str, item: str | None) -> None:
-    from warehouse.refresh import fetch_usgs
+def _usgs_files(edition: str, item: str | None) -> list[dict]:
+    from warehouse.refresh import download_usgs
 
-    _fetch(edition, lambda paths, progress: fetch_usgs(paths, edition, progress, item=item))
+    return _download(edition, lambda paths, progress: download_usgs(paths, edition, progress, item=item))
 
 
-def _fetch_wgi() -> None:
-    """The World Bank API's political stability (PV.EST, PV.STD.ERR), saved as one file, then loaded
-    like the packaged table (landing, parser, GX suite) and published."""
+def _wgi_files() -> list[dict]:
+    """The World Bank API's political stability (PV.EST, PV.STD.ERR), saved as one file, loaded
+    like the packaged table (landing, parser, GX suite)."""
     from ingest.sources.wgi.api import fetch_political_stability
-    from warehouse.refresh import load_files
 
-    _fetch("World Bank WGI political stability", lambda paths, progress: load_files(
-        paths, [("wgi", fetch_political_stability(paths.home / "downloads" / "wgi", progress=progress), None)],
-        progress, collect_parse_errors=True))
+    return _download("World Bank WGI political stability", lambda paths, progress: [
+        ("wgi", fetch_political_stability(paths.home / "downloads" / "wgi", progress=progress), None)])
 
 
-def _fetch_comtrade(years: str) -> None:
+def _comtrade_files(years: str) -> list[dict]:
     from ingest.sources.un_comtrade.api import parse_years
-    from warehouse.refresh import fetch_comtrade
+    from warehouse.refresh import download_comtrade
 
     try:
         wanted = parse_years(years)
     except ValueError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
-    _fetch(f"UN Comtrade {years}", lambda paths, progress: fetch_comtrade(paths, wanted, progress))
+    return _download(f"UN Comtrade {years}", lambda paths, progress: download_comtrade(paths, wanted, progress))
 
 
 def default_comtrade_years() -> str:
@@ -263,11 +256,12 @@ def fetch(
         if not edition:
             err.print("error: fetch usgs needs --edition (e.g. MCS2026)", markup=False)
             raise typer.Exit(2)
-        _fetch_usgs(edition, item)
+        files = _usgs_files(edition, item)
     elif publisher is Publisher.wgi:
-        _fetch_wgi()
+        files = _wgi_files()
     else:
-        _fetch_comtrade(years or default_comtrade_years())
+        files = _comtrade_files(years or default_comtrade_years())
+    _run_files(files, f"loading {len(files)} fetched file(s) (the daily Dagster job)...")
 
 
 
@@ -342,16 +336,13 @@ def snapshot_build(
 
 
 def main() -> None:
-    """The console script: the app, then an exit without the interpreter's slow teardown."""
-    from tungsten_cli.fast_exit import exit_now
-
+    """The console script: the app; an unforeseen error is one line, its traceback in a file."""
     try:
         app()
-    except SystemExit as exc:
-        exit_now(exc.code)
+    except SystemExit:
+        raise
     except Exception as exc:  # a defect or an unforeseen environment: one line, the traceback in a file
-        exit_now(_report_crash(exc))
-    exit_now(0)
+        raise SystemExit(_report_crash(exc)) from None
 
 
 def _report_crash(exc: Exception) -> int:

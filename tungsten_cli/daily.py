@@ -1,7 +1,8 @@
 """Run the daily job, the Dagster job the schedule runs, from the command line, and read back
-what it did. The run is recorded in the Dagster instance (DAGSTER_HOME, else
-TUNGSTEN_HOME/dagster), so `./bin/dagster-dev` shows it like a scheduled run. A run with nothing
-changed is settled before Dagster is imported (warehouse.plan)."""
+what it did. The run goes through Dagster's public `execute_job` on the reconstructable job, into
+the Dagster instance (DAGSTER_HOME, else TUNGSTEN_HOME/dagster), so the UI (`./bin/dagster-dev`)
+shows it like a scheduled run. Files a user gives are the load step's run configuration. A run
+with nothing changed is settled before Dagster is imported (warehouse.plan)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ import contextlib
 import datetime as dt
 import os
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
-from warehouse.paths import PROJECT_ROOT, Paths
+from warehouse.paths import Paths
 from warehouse.refresh import RefreshSummary
 
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
-
+# telemetry off; nux off: no "Join the Dagster community" sign-up dialog in the UI
+DAGSTER_YAML = "telemetry:\n  enabled: false\nnux:\n  enabled: false\n"
 
 PID_TAG = "tungsten/pid"
+INVOCATION_TAG = "tungsten/invocation"
 RUNNING_MARKER = ".tungsten-running-"  # + pid: a CLI run in progress (checked without importing Dagster)
 
 
@@ -28,7 +32,7 @@ def _orphan_markers(home: Path) -> list[Path]:
 
 
 def dagster_home(paths: Paths) -> Path:
-    """The Dagster instance's folder, made with telemetry off if it is new."""
+    """The Dagster instance's folder, made with telemetry and the sign-up prompt off if it is new."""
     home = Path(os.environ.get("DAGSTER_HOME") or paths.home / "dagster")
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
@@ -36,34 +40,33 @@ def dagster_home(paths: Paths) -> Path:
     return home
 
 
-def run_daily(paths: Paths, *, force: bool = False, executor: str = "in_process",
-              summary: RefreshSummary | None = None) -> RefreshSummary:
-    """The daily job through Dagster; the summary is read from the build file (loads and builds
-    of this run) and the run's outcome. summary: loads already made (tungsten ingest) to report too."""
-    from warehouse.plan import files_to_load, up_to_date
+def run_daily(paths: Paths, *, force: bool = False, executor: str = "in_process", summary: RefreshSummary | None = None,
+              files: list[dict] | None = None, load_only: bool = False,
+              on_event: Callable[[object], None] | None = None) -> RefreshSummary:
+    """The daily job through Dagster; the summary is read from the run's events and the build
+    file. files: user files for the load step (`tungsten ingest`, `tungsten fetch`), each a dict
+    of dagster_project.raw_assets.UserFile's fields; load_only: run only the loads (ingest
+    --no-publish). on_event: called with each of the run's event log entries as they are stored."""
+    from warehouse.plan import up_to_date
 
     t0 = time.perf_counter()
     summary = summary or RefreshSummary()
     summary.serving_path = paths.serving
-    summary.deferred = False
+    summary.deferred = load_only
     home = dagster_home(paths)
-    if not force and not _orphan_markers(home) and up_to_date(paths):
+    if not force and not files and not _orphan_markers(home) and up_to_date(paths):
         summary.duration_s += time.perf_counter() - t0
         return summary
+    _prepare_dbt()
     started = dt.datetime.now(dt.UTC)
     previous_home = os.environ.get("DAGSTER_HOME")
     os.environ["DAGSTER_HOME"] = str(home)
     marker = home / f"{RUNNING_MARKER}{os.getpid()}"
     marker.touch()
-    from warehouse import worker
-
-    if executor == "in_process":
-        worker.start()  # GX and dbt warm up in a second process while Dagster is imported
-        worker.validate_ahead(files_to_load(paths))
     try:
-        _execute(paths, summary, started, force, executor)
+        _execute(paths, summary, started, force=force, executor=executor, files=files or [], load_only=load_only,
+                 on_event=on_event)
     finally:
-        worker.stop()
         marker.unlink(missing_ok=True)
         if previous_home is None:
             os.environ.pop("DAGSTER_HOME", None)
@@ -73,50 +76,110 @@ def run_daily(paths: Paths, *, force: bool = False, executor: str = "in_process"
     return summary
 
 
-def _execute(paths: Paths, summary: RefreshSummary, started: dt.datetime, force: bool, executor: str) -> None:
+def _prepare_dbt() -> None:
+    """The dbt manifest the definitions load, made current first (dagster-dbt's preparation)."""
+    from dagster_project.dbt_project import manifest_is_current, prepare
+
+    if not manifest_is_current():
+        with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+            prepare()
+
+
+def run_config(paths: Paths, executor: str, files: list[dict]) -> dict:
+    """The daily job's run configuration: executor, the warehouse's locations, the user's files."""
+    from dagster_project.resources import WarehouseResource
+
+    config: dict = {"execution": {"config": {executor: {}}},
+                    "loggers": {"console": {"config": {"log_level": os.environ.get("TUNGSTEN_DAGSTER_LOG_LEVEL", "CRITICAL")}}},
+                    "resources": {"warehouse": WarehouseResource.from_paths(paths).run_config()}}
+    if files:
+        config["ops"] = {"load_sources": {"config": {"files": files}}}
+    return config
+
+
+def _execute(paths: Paths, summary: RefreshSummary, started: dt.datetime, *, force: bool, executor: str,
+             files: list[dict], load_only: bool, on_event) -> None:
     """Execute the job into the instance DAGSTER_HOME names, and read back what it did."""
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    from tungsten_cli import instance_sqlite
-
-    instance_sqlite.ensure_usable(Path(os.environ["DAGSTER_HOME"]), summary.warnings.append)
-    instance_sqlite.unsynced_commits_for(Path(os.environ["DAGSTER_HOME"]))
-    instance_sqlite.reuse_engines()
-    from dagster import DagsterInstance, execute_job
-    from dagster._core.definitions.reconstruct import ReconstructableRepository
+    from dagster import DagsterInstance, execute_job, reconstructable
 
     from dagster_project.dbt_assets import FORCE_TAG
-    from dagster_project.jobs import DAILY_JOB
+    from dagster_project.definitions import daily_refresh_job
+    from dagster_project.raw_assets import load_sources
 
-    repo = ReconstructableRepository.for_module("dagster_project.definitions", "defs", working_directory=str(PROJECT_ROOT))
-    job = repo.get_reconstructable_job(DAILY_JOB)
-    run_config = {"execution": {"config": {executor: {}}},
-                  "loggers": {"console": {"config": {"log_level": os.environ.get("TUNGSTEN_DAGSTER_LOG_LEVEL", "CRITICAL")}}}}
-    log = paths.home / "logs" / f"daily-{started:%Y%m%dT%H%M%S}.log"
+    job = reconstructable(daily_refresh_job)
+    invocation = uuid.uuid4().hex
+    tags = {FORCE_TAG: "true" if force else "false", "tungsten/launched_by": "cli", PID_TAG: str(os.getpid()),
+            INVOCATION_TAG: invocation}
+    selection = list(load_sources.keys) if load_only else None
+    log = paths.home / "logs" / f"daily-{started:%Y%m%dT%H%M%S}-{os.getpid()}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    # Dagster and dbt write their own progress to stdout; the CLI prints a summary instead and
-    # keeps theirs in a log file under TUNGSTEN_HOME/logs (and in the Dagster instance).
     with DagsterInstance.get() as instance:
         _end_orphaned_runs(instance)
     for orphan in _orphan_markers(Path(os.environ["DAGSTER_HOME"])):
         orphan.unlink(missing_ok=True)
+    # Dagster and dbt write their own progress to stdout; the CLI prints a summary instead and
+    # keeps theirs in a log file under TUNGSTEN_HOME/logs (and in the Dagster instance).
     with open(log, "w") as fh, contextlib.redirect_stdout(fh), DagsterInstance.get() as instance, \
-            execute_job(job, instance=instance, run_config=run_config,
-                        tags={FORCE_TAG: "true" if force else "false", "tungsten/launched_by": "cli",
-                              PID_TAG: str(os.getpid())}) as result:
+            _RunWatcher(instance, invocation, on_event), \
+            execute_job(job, instance=instance, run_config=run_config(paths, executor, files), tags=tags,
+                        asset_selection=selection) as result:
         summary.run_id = result.run_id
-        dbt_steps = {e.step_key for e in result.all_events if e.step_key and "tungsten_dbt" in e.step_key}
-        summary.dbt_models = sum(1 for e in result.all_events if e.is_step_materialization and e.step_key in dbt_steps)
-        # each model's dbt_tests check counts the tests on it that passed
-        summary.dbt_tests = sum(int(e.event_specific_data.metadata["passed"].value) for e in result.all_events
-                                if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.step_key in dbt_steps
-                                and "passed" in e.event_specific_data.metadata)
-        failed_steps = [e for e in result.all_events if e.is_step_failure]
-        messages = []
-        for e in failed_steps:
-            err = e.event_specific_data.error if e.event_specific_data else None
-            messages.append(_failure_text(err) if err else f"step {e.step_key} failed")
+        events = result.all_events
+    summary.dbt_models = sum(1 for e in events if e.is_step_materialization and e.step_key == "tungsten_dbt")
+    summary.dbt_tests = sum(1 for e in events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+                            and e.step_key == "tungsten_dbt" and e.asset_check_evaluation_data.passed)
+    summary.errors += [_failure_text(e.step_failure_data.error) if e.step_failure_data.error
+                       else f"step {e.step_key} failed" for e in events if e.is_step_failure]
     _read_back(paths, summary, started)
-    summary.errors += messages
+
+
+class _RunWatcher:
+    """Hands each event the run stores to on_event while the run goes on, read with the
+    instance's public event API (a thread polls the run's records; nothing when on_event is None)."""
+
+    def __init__(self, instance, invocation: str, on_event) -> None:
+        self.instance, self.invocation, self.on_event = instance, invocation, on_event
+        self.run_id: str | None = None
+        self.cursor: str | None = None
+
+    def __enter__(self):
+        import threading
+
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="tungsten-progress", daemon=True)
+        if self.on_event is not None:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)
+            self._poll()
+
+    def _loop(self) -> None:
+        while not self.stop.wait(0.25):
+            try:
+                self._poll()
+            except Exception:  # progress is a courtesy: never fail the run for it
+                pass
+
+    def _poll(self) -> None:
+        from dagster import RunsFilter
+
+        if self.run_id is None:
+            records = self.instance.get_run_records(RunsFilter(tags={INVOCATION_TAG: self.invocation}), limit=1)
+            if not records:
+                return
+            self.run_id = records[0].dagster_run.run_id
+        while True:
+            conn = self.instance.get_records_for_run(self.run_id, cursor=self.cursor, limit=200)
+            for record in conn.records:
+                self.on_event(record.event_log_entry)
+            self.cursor = conn.cursor
+            if not conn.has_more:
+                return
 
 
 def _end_orphaned_runs(instance) -> None:
@@ -158,6 +221,8 @@ def _read_back(paths: Paths, summary: RefreshSummary, started: dt.datetime) -> N
 
     from warehouse.load import LoadResult
 
+    if not paths.build.exists():
+        return
     con = duckdb.connect(str(paths.build), read_only=True)
     try:
         for row in con.execute("""

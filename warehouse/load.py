@@ -192,8 +192,10 @@ def _write_validated(con, req: LoadRequest, lid: str):
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from warehouse.tables import get
-    from warehouse.validate import Outcome
-    from warehouse.worker import validate  # GX is imported only when there is something to validate
+    from warehouse.validate import (
+        Outcome,
+        validate_frame,  # GX is imported only when there is something to validate
+    )
 
     spec = get(req.raw_table)
     key = spec.key_columns
@@ -207,8 +209,8 @@ def _write_validated(con, req: LoadRequest, lid: str):
             if writing is not None:
                 writing.result()
             writing = writer.submit(_insert_chunk, con, req, chunk, lid)
-            outcome = validate(chunk, req.raw_table, req.source_id, req.vintage, req.dataset,
-                               key_checked_apart=key_over_file, sha256=req.sha256)
+            outcome = validate_frame(chunk, req.raw_table, req.source_id, req.vintage, req.dataset,
+                                     key_checked_apart=key_over_file)
             evaluated = outcome.evaluated
             if not outcome.success:
                 # wait for its write, whose rows the caller deletes with the load's; the refusal is the

@@ -73,8 +73,7 @@ def _files_to_load(paths: Paths, con: duckdb.DuckDBPyConnection | None) -> Files
 
 def files_to_load(paths: Paths) -> FilesToLoad:
     """What the daily job will load, as far as can be told without opening the build file for
-    writing (everything when there is no build yet): `tungsten refresh` has these files validated
-    while Dagster is imported. A guess at worst: the load step decides."""
+    writing (everything when there is no build yet). A guess at worst: the load step decides."""
     try:
         if not paths.build.exists():
             return _files_to_load(paths, None)

@@ -206,13 +206,12 @@ def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, fil
     """Land, parse, validate and load one file (all its tables or none). Raises ParseError or LoadRefused."""
     from ingest.registry import parse_file
     from ingest.sources import resolve_command_name
-    from warehouse import worker
     from warehouse.validate import warm_up
 
     src, _input = resolve_command_name(source)
     landing.check_regular_file(file)  # before anything reads it
     size = file.stat().st_size
-    if size >= SMALL_FILE_BYTES and not worker.active():
+    if size >= SMALL_FILE_BYTES:
         warm_up()  # GX's import overlaps the seconds a bulk file takes to hash and land
     data = file.read_bytes() if size < SMALL_FILE_BYTES else None
     sha = sha256_bytes(data) if data is not None else sha256_file(file)
@@ -297,34 +296,40 @@ def record_build(paths: Paths, raw_fp: str, dbt_fp: str, status: str, serving: s
         con.close()
 
 
-def fetch_usgs(paths: Paths, edition: str, progress: Progress = lambda _m: None, *, item: str | None = None) -> RefreshSummary:
-    """Download an MCS edition's data release from ScienceBase, then load each file and publish.
-
-    Files are saved (and landed) before parsing; a failed download changes nothing.
-    """
+def download_usgs(paths: Paths, edition: str, progress: Progress = lambda _m: None, *,
+                  item: str | None = None) -> list[tuple[str, Path, str | None]]:
+    """Download an MCS edition's data release from ScienceBase into TUNGSTEN_HOME/downloads: the
+    files to load, as (source, file, edition). A failed download raises FetchError."""
     from ingest.sources.usgs_mcs.sciencebase import fetch_edition
 
     progress(f"fetching {edition} from ScienceBase")
     files = fetch_edition(edition, paths.home / "downloads" / edition, item=item)
-    return load_files(paths, [("usgs_mcs", f, edition) for f in files], progress, collect_parse_errors=True)
+    return [("usgs_mcs", f, edition) for f in files]
 
 
-def fetch_comtrade(paths: Paths, years: list[int], progress: Progress = lambda _m: None) -> RefreshSummary:
-    """Fetch the tungsten codes for these years from the UN Comtrade API, then load and publish.
-
-    Each response is saved before parsing and landed by the loader; a response with no
-    records is reported and not loaded. A failed fetch raises FetchError and changes nothing.
-    """
+def download_comtrade(paths: Paths, years: list[int], progress: Progress = lambda _m: None) -> list[tuple[str, Path, str | None]]:
+    """Fetch the tungsten codes for these years from the UN Comtrade API into TUNGSTEN_HOME/downloads:
+    the responses with records, to load. A response with no records is reported and left out; a
+    failed fetch raises FetchError."""
     from ingest.sources.un_comtrade.api import fetch_years
 
     saved = fetch_years(years, paths.home / "downloads" / "comtrade", progress=progress)
     for s in saved:
         if not s.records:
             progress(f"{s.path.name}: no records (the API has no data for this query yet)")
-    files = [("un_comtrade", s.path, s.vintage) for s in saved if s.records]
+    return [("un_comtrade", s.path, s.vintage) for s in saved if s.records]
+
+
+def fetch_usgs(paths: Paths, edition: str, progress: Progress = lambda _m: None, *, item: str | None = None) -> RefreshSummary:
+    """download_usgs, then each file loaded (without publishing)."""
+    return load_files(paths, download_usgs(paths, edition, progress, item=item), progress, collect_parse_errors=True)
+
+
+def fetch_comtrade(paths: Paths, years: list[int], progress: Progress = lambda _m: None) -> RefreshSummary:
+    """download_comtrade, then each response loaded (without publishing)."""
+    files = download_comtrade(paths, years, progress)
     if not files:
-        summary = RefreshSummary(serving_path=paths.serving)
-        return summary
+        return RefreshSummary(serving_path=paths.serving)
     return load_files(paths, files, progress, collect_parse_errors=True)
 
 

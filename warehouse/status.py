@@ -145,3 +145,25 @@ def serving_lag(con: duckdb.DuckDBPyConnection, serving_path: Path) -> str | Non
                 f"{failed[0]} failed: {(failed[1] or '').strip()}")
     return (f"the served file is behind the build: {what} since it was published, and no build has finished "
             "since (a refresh stopped before publishing, or `ingest --no-publish`): run `tungsten refresh`")
+
+
+@dataclass
+class ServedValidation:
+    """The validation that let a served file's rows in: its load in meta.loads."""
+    file_name: str
+    vintage: str
+    raw_table: str
+    validated_at: dt.datetime
+    expectations_evaluated: int
+    expectations_failed: int
+
+
+def served_validations(con: duckdb.DuckDBPyConnection, source_id: str) -> list[ServedValidation]:
+    """For each file whose rows the build holds for this source, the load (and so the GX
+    validation) those rows came in with."""
+    rows = con.execute("""
+        SELECT f.file_name, f.vintage, f.raw_table, l.started_at, coalesce(l.expectations_evaluated, 0),
+               coalesce(l.expectations_failed, 0)
+        FROM meta.source_files f JOIN meta.loads l USING (load_id)
+        WHERE f.source_id = ? ORDER BY f.vintage, f.raw_table, f.file_name""", [source_id]).fetchall()
+    return [ServedValidation(*r) for r in rows]
