@@ -24,8 +24,8 @@ DBT_FILE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
 
 
 def dbt_executable() -> str:
-    """The dbt of this Python's environment (found without an activated venv)."""
-    return str(Path(sys.executable).parent / "dbt")
+    """The dbt of this Python environment (sys.prefix: the venv, whichever path started Python)."""
+    return str(Path(sys.prefix) / "bin" / "dbt")
 
 
 def dbt_env(paths: Paths) -> dict[str, str]:
