@@ -246,7 +246,7 @@ def fetch(
     publisher: Publisher = typer.Argument(..., help="Whose data to fetch: usgs (ScienceBase), comtrade (API) or "
                                                     "wgi (World Bank API, political stability)."),
     edition: str = typer.Option(None, "--edition", help="usgs: edition code, e.g. MCS2026."),
-    item: str = typer.Option(None, help="usgs: ScienceBase item id, where reference/editions.csv has none."),
+    item: str = typer.Option(None, help="usgs: ScienceBase item id, where ingest/sources/usgs_mcs/editions.csv has none."),
     years: str = typer.Option(None, "--years", help="comtrade: years, e.g. 2018-2023 (default: the five latest)."),
 ) -> None:
     """Download a publisher's data (saved to landing before parsing), load it, publish.

@@ -38,9 +38,10 @@ def check_regular_file(src: Path) -> None:
         raise LandingError(str(src), "is not a regular file (a directory, pipe or device)")
 
 
-def store(landing: Path, source_id: str, sha256: str, src: Path) -> Path:
-    """Copy src into landing (once); returns the landed path. A failed copy leaves nothing
-    behind (no .partial file keeping a full disk full) and says why."""
+def store(landing: Path, source_id: str, sha256: str, src: Path, data: bytes | None = None) -> Path:
+    """Copy src into landing (once); returns the landed path. data: src's bytes, when the caller
+    has read them already (written from memory, the file is not read again). A failed copy
+    leaves nothing behind (no .partial file keeping a full disk full) and says why."""
     check_regular_file(src)
     d = file_dir(landing, source_id, sha256)
     dest = d / src.name
@@ -48,7 +49,10 @@ def store(landing: Path, source_id: str, sha256: str, src: Path) -> Path:
         tmp = d / f".{src.name}.partial"
         try:
             d.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, tmp)
+            if data is None:
+                shutil.copyfile(src, tmp)
+            else:
+                tmp.write_bytes(data)
             os.replace(tmp, dest)
         except OSError as exc:
             tmp.unlink(missing_ok=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import hashlib
+import io
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -20,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from ingest.errors import ParseError
-from ingest.families import raw_table
+from ingest.families import raw_table, table_schemas
 from ingest.provenance import sha256_bytes, sha256_file
 from ingest.snapshot import SnapshotFile, load_manifest
 from ingest.sources import Source
@@ -123,24 +125,28 @@ def connect_build(paths: Paths) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _request(snap: SnapshotFile) -> LoadRequest:
-    return LoadRequest(snap.table, snap.source_id, snap.vintage, snap.dataset, snap.read(), snap.path.name, snap.sha256,
+def _request(snap: SnapshotFile, data: bytes) -> LoadRequest:
+    frame = pl.read_csv(io.BytesIO(data), schema=table_schemas()[snap.table])
+    return LoadRequest(snap.table, snap.source_id, snap.vintage, snap.dataset, frame, snap.path.name, snap.sha256,
                        {"original": snap.original, "provenance": snap.provenance})
 
 
 @dataclass
 class DueSnapshot:
     """A snapshot file and what the run does with it: "load", "skip" (why says why) or "error"
-    (why: the file is not the one the manifest lists)."""
+    (why: the file is not the one the manifest lists). data: its bytes, read once (hashed, landed
+    and parsed from them)."""
     snap: SnapshotFile
     action: str
     why: str = ""
+    data: bytes = b""
 
 
 def _snapshots_due(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source) -> list[DueSnapshot]:
     due = []
     for snap in load_manifest(paths.snapshot, {source.id}):
-        actual = sha256_file(snap.path) if snap.path.exists() else "(missing)"
+        data = snap.path.read_bytes() if snap.path.exists() else b""
+        actual = sha256_bytes(data) if snap.path.exists() else "(missing)"
         if actual != snap.sha256:
             due.append(DueSnapshot(snap, "error", f"{snap.path}: sha256 {actual} does not match the manifest "
                                                   f"({snap.sha256}); the snapshot was edited by hand: rebuild it "
@@ -150,7 +156,7 @@ def _snapshots_due(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source)
         elif user_file := held_by_user_file(con, snap.table, snap.source_id, snap.vintage):
             due.append(DueSnapshot(snap, "skip", f"kept {user_file}, ingested by a user for this edition"))
         else:
-            due.append(DueSnapshot(snap, "load"))
+            due.append(DueSnapshot(snap, "load", data=data))
     return due
 
 
@@ -170,9 +176,9 @@ def load_source(paths: Paths, con: duckdb.DuckDBPyConnection, source: Source, pr
                                                         empty_frame(), snap.path.name, snap.sha256), d.why))
             continue
         progress(f"loading {snap.source_id} {snap.vintage} {snap.dataset} ({snap.path.name})")
-        landed = landing.store(paths.landing, snap.source_id, snap.sha256, snap.path)
+        landed = landing.store(paths.landing, snap.source_id, snap.sha256, snap.path, data=d.data)
         try:
-            results += load_file(con, [_request(snap)], landing_dir=paths.landing, landed_path=landed)
+            results += load_file(con, [_request(snap, d.data)], landing_dir=paths.landing, landed_path=landed)
         except LoadRefused as exc:
             results += exc.results
             errors.append(str(exc))
@@ -215,7 +221,7 @@ def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, fil
         warm_up()  # GX's import overlaps the seconds a bulk file takes to hash and land
     data = file.read_bytes() if size < SMALL_FILE_BYTES else None
     sha = sha256_bytes(data) if data is not None else sha256_file(file)
-    landed = landing.store(paths.landing, src.id, sha, file)
+    landed = landing.store(paths.landing, src.id, sha, file, data=data)
 
     def unreadable(exc: ParseError) -> None:
         record_unreadable(con, landing_dir=paths.landing, source_id=src.id, file_name=file.name,

@@ -1,6 +1,6 @@
 """UN Comtrade: API v1 JSON responses and CSV exports -> tidy trade rows.
 
-Formats (column names in reference/comtrade_columns.csv, so another export's names are a
+Formats (column names in columns.csv beside this file, so another export's names are a
 data edit): the API v1 / Comtrade+ layout with its 47 native columns (extra columns, such
 as those a script appends, are ignored), and the legacy Comtrade CSV export. A JSON file is
 the API envelope `{"count": n, "data": [...], "error": ""}`. Any of them may come gzipped

@@ -2,10 +2,10 @@
 
 Formats (detected from the header, never from the file name alone):
 - world_wide: per-commodity world files MCS2022-MCS2024 and the all-commodity MCS2025 world
-  data (columns differ per edition; mapped by reference/usgs_world_columns.csv);
-- salient_wide: the US salient-statistics files (reference/usgs_salient_columns.csv);
+  data (columns differ per edition; mapped by world_columns.csv);
+- salient_wide: the US salient-statistics files (salient_columns.csv);
 - long: the MCS2026 long format, all sections of all commodities in one file
-  (reference/usgs_long_statistics.csv).
+  (long_statistics.csv).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Columns: MCS chapter, Section, Commodity, Country, Statistics, Statistics_detail
 Year, Value, Notes, Is critical mineral 2025, Other notes. cp1252, "W" withheld, "—" zero,
 "NA", thousands separators, ">4,700,000". Tungsten rows are those of the TUNGSTEN chapter;
 (Section, Statistics_detail) pairs map to datasets and metrics via
-reference/usgs_long_statistics.csv, and an unmapped pair refuses the file.
+long_statistics.csv, and an unmapped pair refuses the file.
 """
 
 from __future__ import annotations

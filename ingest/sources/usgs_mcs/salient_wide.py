@@ -1,7 +1,7 @@
 """USGS MCS US salient statistics, wide layout (MCS2022-MCS2025): one row per year.
 
 USGS's own column names are garbled in some editions ("USprod_Minet", "NIR_ct"); every
-spelling seen is mapped in reference/usgs_salient_columns.csv with its metric and unit.
+spelling seen is mapped in salient_columns.csv with its metric and unit.
 """
 
 from __future__ import annotations

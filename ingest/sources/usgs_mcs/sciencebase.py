@@ -1,6 +1,6 @@
 """Live fetch of USGS Mineral Commodity Summaries data releases from ScienceBase.
 
-An edition's data release is a ScienceBase item (reference/editions.csv, column
+An edition's data release is a ScienceBase item (editions.csv beside this file, column
 sciencebase_item); its JSON (`<catalog>/item/<id>?format=json`) lists the files with their
 download URLs. The files a tungsten warehouse wants are picked by name pattern and saved
 whole before anything parses them. The catalog address can be moved with

@@ -3,7 +3,7 @@
 MCS2022: Source,Country,Type,Prod_t_2020,Prod_t_Est_2021
 MCS2023/2024: ...,Prod_t_est_2022,Prod_notes,Reserves_t,Reserves_notes (+ empty columns)
 MCS2025: SOURCE,COMMODITY,COUNTRY,TYPE,UNIT_MEAS,PROD_2023,PROD_EST_ 2024,...,RESERVES_2024
-Columns are recognised by the patterns in reference/usgs_world_columns.csv; a column no
+Columns are recognised by the patterns in world_columns.csv; a column no
 pattern knows refuses the file, so a changed layout is never half-read.
 """
 
