@@ -3,14 +3,22 @@ and grain, so an analyst (or the HTML report, which renders it as a page) can re
 figure means without opening the dbt project.
 
 Where each part comes from:
-  description  the column's comment in the DuckDB file (dbt writes the marts' from their yml
-               files, persist_docs; publishing writes raw/meta/ref's from warehouse/column_docs.yml),
-               else column_docs.yml itself (table entry, then its `common` section)
+  description  the column's comment in the DuckDB file (dbt writes the marts' and the seeds' from
+               their yml, persist_docs; publishing writes the other tables' from what follows),
+               else dbt's own documentation of the table: the manifest's source, seed or model of
+               that schema and name (dbt/models/staging/_sources.yml, dbt/seeds/_seeds.yml, the
+               models' yml), else warehouse/column_docs.yml, which describes only the pipeline's
+               own meta tables that dbt neither reads nor builds (table entry, then `common`)
   type         DuckDB's data type of the column
-  unit         column_docs.yml's `unit` where given, else the ending of the column's name
-               (warehouse/column_units.csv: _t_w -> t W, _usd -> US$, _pct -> % ...), else ''
-  grain        the columns a row is unique on: column_docs.yml's `grain` (raw, meta, ref), else
-               the model's unique_combination or unique test in its dbt yml (marts)
+  unit         the column's `unit` (config.meta.unit in dbt yml, or column_docs.yml) where given,
+               else the ending of the column's name (warehouse/column_units.csv: _t_w -> t W,
+               _usd -> US$, _pct -> % ...), else ''
+  grain        the table's `grain` (config.meta.grain in dbt yml, or column_docs.yml), else the
+               columns of the model's unique_combination test (or its column tested unique)
+
+dbt's manifest is dbt/target/manifest.json when it was made from the project's files as they are
+(the stamp beside it, written by dagster_project/dbt_project.py, holds their hash); otherwise
+`dbt parse` writes one to a temporary folder (a few seconds, once per process).
 
 Use:
     import duckdb
@@ -24,7 +32,12 @@ from __future__ import annotations
 
 import csv
 import functools
-from dataclasses import dataclass
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -34,6 +47,8 @@ from warehouse.paths import DBT_PROJECT_DIR
 HERE = Path(__file__).resolve().parent
 COLUMN_DOCS = HERE / "column_docs.yml"
 COLUMN_UNITS = HERE / "column_units.csv"
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+MANIFEST_STAMP = DBT_PROJECT_DIR / "target" / "manifest.fingerprint"
 SCHEMAS = ("marts", "raw", "ref", "meta")  # the served schemas, in the order the dictionary lists them
 
 
@@ -99,6 +114,83 @@ def undocumented(con, schemas: tuple[str, ...] = SCHEMAS) -> list[str]:
 
 # --- where the parts come from --------------------------------------------------------------
 
+@dataclass(frozen=True)
+class DbtDoc:
+    """What dbt's yml says of one relation (a source, seed or model)."""
+    description: str = ""
+    columns: dict[str, dict] = field(default_factory=dict)  # column -> {"description", "unit"}
+    grain: list[str] | str | None = None
+
+
+def dbt_docs() -> dict[tuple[str, str], DbtDoc]:
+    """(schema, relation name) -> its DbtDoc, for every source, seed and model of the dbt project."""
+    from warehouse.dbt_build import fingerprint
+
+    return _dbt_docs(fingerprint())
+
+
+@functools.cache
+def _dbt_docs(project_fingerprint: str) -> dict[tuple[str, str], DbtDoc]:
+    return docs_from_manifest(_manifest(project_fingerprint))
+
+
+def _manifest(project_fingerprint: str) -> dict:
+    """dbt/target/manifest.json if made from the project as it is, else a fresh `dbt parse`'s."""
+    try:
+        if MANIFEST_STAMP.read_text() == project_fingerprint:
+            return json.loads(MANIFEST.read_text())
+    except (OSError, ValueError):  # none yet, or being rewritten
+        pass
+    dbt = Path(sys.executable).parent / "dbt"
+    with tempfile.TemporaryDirectory(prefix="tungsten-dbt-parse-") as tmp:
+        subprocess.run([str(dbt), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+                        "--target-path", tmp, "--log-path", tmp, "--no-partial-parse", "--quiet"],
+                       check=True, capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+        return json.loads((Path(tmp) / "manifest.json").read_text())
+
+
+def docs_from_manifest(manifest: dict) -> dict[tuple[str, str], DbtDoc]:
+    """The descriptions, units and grains of a dbt manifest's sources, seeds and models."""
+    out: dict[tuple[str, str], DbtDoc] = {}
+    grains = _test_grains(manifest)
+    for uid, node in [*manifest.get("sources", {}).items(), *manifest.get("nodes", {}).items()]:
+        if node.get("resource_type") not in ("source", "seed", "model", "snapshot"):
+            continue
+        name = node.get("identifier") if node["resource_type"] == "source" else node.get("alias")
+        columns = {c: {"description": (col.get("description") or "").strip(), "unit": _meta(col).get("unit")}
+                   for c, col in (node.get("columns") or {}).items()}
+        out[(node["schema"], name or node["name"])] = DbtDoc((node.get("description") or "").strip(), columns,
+                                                             _meta(node).get("grain") or grains.get(uid))
+    return out
+
+
+def _meta(node: dict) -> dict:
+    return {**(node.get("meta") or {}), **((node.get("config") or {}).get("meta") or {})}
+
+
+def _test_grains(manifest: dict) -> dict[str, list[str]]:
+    """node id -> the columns of its unique_combination test, else its column tested unique."""
+    combos: dict[str, list[str]] = {}
+    uniques: dict[str, list[str]] = {}
+    for node in sorted(manifest.get("nodes", {}).values(), key=lambda n: n.get("original_file_path", "")):
+        test = node.get("test_metadata") or {}
+        attached, kwargs = node.get("attached_node"), test.get("kwargs") or {}
+        if node.get("resource_type") != "test" or not attached:
+            continue
+        if test.get("name") == "unique_combination":
+            cols = kwargs.get("columns") or kwargs.get("combination_of_columns")
+            if cols:
+                combos.setdefault(attached, list(cols))
+        elif test.get("name") == "unique" and (col := node.get("column_name") or kwargs.get("column_name")):
+            uniques.setdefault(attached, [col])
+    return {**uniques, **combos}
+
+
+def _dbt_doc(schema: str, table: str) -> DbtDoc:
+    return dbt_docs().get((schema, table)) or DbtDoc()
+
+
 @functools.cache
 def _docs() -> dict:
     return yaml.safe_load(COLUMN_DOCS.read_text())
@@ -108,31 +200,31 @@ def _entry(value) -> dict:
     return value if isinstance(value, dict) else {"description": value}
 
 
+def _own_docs(schema: str, table: str) -> dict:
+    """column_docs.yml's entry of a table ({} when it has none)."""
+    return _docs()["tables"].get(f"{schema}.{table}", {})
+
+
 def column_description(schema: str, table: str, column: str) -> str:
-    """column_docs.yml's description of a raw, meta or ref column ('' when none)."""
-    docs = _docs()
-    own = docs["tables"].get(f"{schema}.{table}", {}).get("columns", {})
+    """A column's description in dbt's yml, else in column_docs.yml ('' when none)."""
+    if text := _dbt_doc(schema, table).columns.get(column, {}).get("description"):
+        return text
+    own = _own_docs(schema, table).get("columns", {})
     if column in own:
         return str(_entry(own[column]).get("description") or "").strip()
-    if schema in ("raw", "meta", "ref") and column in docs["common"]:
-        return str(docs["common"][column]).strip()
+    if schema in ("raw", "meta", "ref") and column in _docs()["common"]:
+        return str(_docs()["common"][column]).strip()
     return ""
 
 
 def column_comments(schema: str, table: str, columns: list[str]) -> dict[str, str]:
-    """Descriptions to write as comments on a published table's columns (those column_docs.yml has)."""
+    """Descriptions to write as comments on a published table's columns (those that have one)."""
     return {c: d for c in columns if (d := column_description(schema, table, c))}
 
 
 def table_description(schema: str, table: str) -> str:
-    entry = _docs()["tables"].get(f"{schema}.{table}", {})
-    if entry.get("description"):
-        return str(entry["description"]).strip()
-    if schema == "raw":
-        from warehouse.tables import REGISTRY
-
-        return REGISTRY[table].description if table in REGISTRY else ""
-    return ""
+    """A table's description in dbt's yml, else in column_docs.yml ('' when none)."""
+    return _dbt_doc(schema, table).description or str(_own_docs(schema, table).get("description") or "").strip()
 
 
 @functools.cache
@@ -143,7 +235,9 @@ def _unit_suffixes() -> list[tuple[str, str]]:
 
 
 def column_unit(schema: str, table: str, column: str) -> str:
-    own = _docs()["tables"].get(f"{schema}.{table}", {}).get("columns", {})
+    if unit := _dbt_doc(schema, table).columns.get(column, {}).get("unit"):
+        return str(unit)
+    own = _own_docs(schema, table).get("columns", {})
     if column in own and _entry(own[column]).get("unit"):
         return str(_entry(own[column])["unit"])
     for suffix, unit in _unit_suffixes():
@@ -153,31 +247,7 @@ def column_unit(schema: str, table: str, column: str) -> str:
 
 
 def table_grain(schema: str, table: str) -> str:
-    grain = _docs()["tables"].get(f"{schema}.{table}", {}).get("grain")
-    if grain is None and schema == "marts":
-        grain = _model_grains().get(table)
+    grain = _dbt_doc(schema, table).grain or _own_docs(schema, table).get("grain")
     if isinstance(grain, list):
         return ", ".join(grain)
     return str(grain or "")
-
-
-@functools.cache
-def _model_grains() -> dict[str, list[str]]:
-    """model name -> the columns of its unique_combination test, or its column tested unique."""
-    grains: dict[str, list[str]] = {}
-    for path in sorted((DBT_PROJECT_DIR / "models").rglob("*.yml")):
-        for model in (yaml.safe_load(path.read_text()) or {}).get("models", []) or []:
-            for test in (model.get("data_tests") or model.get("tests") or []):
-                if isinstance(test, dict) and "unique_combination" in test:
-                    args = test["unique_combination"] or {}
-                    cols = (args.get("arguments") or args).get("columns") or (args.get("arguments") or args).get(
-                        "combination_of_columns")
-                    if cols:
-                        grains[model["name"]] = list(cols)
-            if model["name"] in grains:
-                continue
-            for col in model.get("columns") or []:
-                tests = col.get("data_tests") or col.get("tests") or []
-                if any(t == "unique" or (isinstance(t, dict) and "unique" in t) for t in tests):
-                    grains[model["name"]] = [col["name"]]
-    return grains

@@ -2,7 +2,9 @@
 the source folders (ingest/sources/*/source.yml, and the curated source's cited sources).
 
 Rewritten on every run (they are small); the fingerprint of what the marts depend on is
-taken from their content, so an unchanged reference does not force a rebuild.
+taken from their content, so an unchanged reference does not force a rebuild. The parameters
+the models read (the outlook's assumptions, how claims are judged) are not written here: they
+are dbt seeds (dbt/seeds/*.csv), loaded into ref.* by `dbt build`.
 """
 
 from __future__ import annotations
@@ -14,15 +16,9 @@ from ingest.countries import country_name, valid_iso3
 from ingest.reference import table
 from ingest.sources import all_sources, meta_rows
 
-# The outlook's assumptions, files a user edits in ingest/reference/ (numeric columns as numbers).
-OUTLOOK_TABLES = ("outlook_stage_factors", "outlook_ramp_up", "outlook_parameters", "outlook_china_cases")
-# How claims are checked: metric -> check, tolerances per qualifier, trend words as % changes.
-CLAIM_TABLES = ("claim_checks", "claim_tolerances", "claim_trend_terms")
-
 # The tables written here (schema.table), in the order frames() gives them.
 REFERENCE_TABLES = ("ref.countries", "ref.unit_factors", "ref.metrics", "ref.sponsor_blocs", "ref.hs_codes",
-                    "ref.trade_areas", "ref.supply_risk_inputs", *(f"ref.{name}" for name in OUTLOOK_TABLES + CLAIM_TABLES),
-                    "ref.editions", "meta.sources")
+                    "ref.trade_areas", "ref.supply_risk_inputs", "ref.editions", "meta.sources")
 
 
 def frames() -> dict[str, pl.DataFrame]:
@@ -42,19 +38,8 @@ def frames() -> dict[str, pl.DataFrame]:
             "ref.hs_codes": _hs_codes(), "ref.trade_areas": _trade_areas(),
             "ref.supply_risk_inputs": pl.DataFrame(list(table("supply_risk_inputs"))).with_columns(
                 pl.col("value").replace("", None).cast(pl.Float64)),
-            **{f"ref.{name}": _numeric(pl.DataFrame(list(table(name)))) for name in OUTLOOK_TABLES + CLAIM_TABLES},
             "ref.editions": _editions(),
             "meta.sources": sources}
-
-
-def _numeric(frame: pl.DataFrame) -> pl.DataFrame:
-    """Columns whose every non-empty value reads as a number become Float64 (empty: null)."""
-    for col in frame.columns:
-        values = frame[col].replace("", None)
-        cast = values.cast(pl.Float64, strict=False)
-        if cast.null_count() == values.null_count() and values.null_count() < len(values):
-            frame = frame.with_columns(cast.alias(col))
-    return frame
 
 
 def _editions() -> pl.DataFrame:

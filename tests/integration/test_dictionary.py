@@ -18,7 +18,8 @@ from warehouse.dictionary import data_dictionary, table_list, undocumented
 def test_every_served_column_has_a_description(serving_con):
     missing = undocumented(serving_con)
     assert missing == [], f"{len(missing)} served column(s) without a description (describe them in the model's " \
-                          f"dbt yml, or in warehouse/column_docs.yml for raw/meta/ref): {', '.join(missing)}"
+                          f"or source's dbt yml, dbt/models/staging/_sources.yml for raw/ref/meta.sources, dbt/seeds/_seeds.yml " \
+                          f"for seeds, or warehouse/column_docs.yml for the pipeline's own meta tables): {', '.join(missing)}"
 
 
 def test_the_dictionary_lists_every_served_column_once_with_type_unit_and_grain(serving_con):

@@ -2,15 +2,15 @@
 -- production-rank-1 source (USGS MCS) that holds the figure the claim's check needs
 -- (ref.claim_checks), with whether it matches the claim (ref.claim_tolerances,
 -- ref.claim_trend_terms) and the date that edition became current (ref.editions).
-with src as (select source_id from {{ source('meta', 'sources') }} where production_rank = 1),
+with src as (select source_id from {{ ref('stg_sources') }} where production_rank = 1),
 c as (
     select c.*, k."check"
-    from {{ source('raw', 'claims') }} c
-    join {{ source('ref', 'claim_checks') }} k on k.metric = c.metric
+    from {{ ref('stg_claims') }} c
+    join {{ ref('claim_checks') }} k on k.metric = c.metric
     where c.reconcile_rule = 'warehouse'
 ),
 ed as (
-    select vintage, current_from from {{ source('ref', 'editions') }} where source_id = (select source_id from src)
+    select vintage, current_from from {{ ref('stg_editions') }} where source_id = (select source_id from src)
 ),
 fig as (
     select vintage, country_key, year, metric, value, value_t_w, value_published, qualifier
@@ -23,7 +23,7 @@ subject as (
     -- a claim's country: the subject itself, or a project's (a group's) country
     select c.claim_id, coalesce(
         case when c.subject_type = 'country' then c.subject end,
-        (select any_value(p.country_iso3) from {{ source('raw', 'projects') }} p
+        (select any_value(p.country_iso3) from {{ ref('stg_projects') }} p
          where p.project_id = c.subject or p.group_id = c.subject)) as country_iso3
     from c
 ),
@@ -47,7 +47,7 @@ evidence as (
     select c.claim_id, w.vintage, 100.0 * own.value_t_w / w.value_t_w,
            round(100.0 * own.value_t_w / w.value_t_w, 1) || '% (the source''s own ' || {{ fmt_num('own.value') }} || ' t ' || own.basis
            || ' = ' || {{ fmt_num('round(own.value_t_w)') }} || ' t W, of world ' || w.value_published || ' t W)'
-    from c join {{ source('raw', 'claims') }} own
+    from c join {{ ref('stg_claims') }} own
       on own.subject = c.subject and own.source_id = c.source_id and own.metric = 'reserves' and own.value_t_w is not null
     cross join world_res w
     where c."check" = 'share_of_world_reserves' and w.value_t_w > 0
@@ -91,8 +91,8 @@ judged as (
     from evidence e
     join (select *, coalesce(value_t_w, value) as value_t_w_or_value, coalesce(value_high_t_w, value_high) as value_high_t_w_or_value
           from c) c using (claim_id)
-    left join {{ source('ref', 'claim_tolerances') }} t on t."check" = c."check" and t.qualifier = c.qualifier
-    left join {{ source('ref', 'claim_trend_terms') }} tt on tt.term = lower(c.value_text)
+    left join {{ ref('claim_tolerances') }} t on t."check" = c."check" and t.qualifier = c.qualifier
+    left join {{ ref('claim_trend_terms') }} tt on tt.term = lower(c.value_text)
 )
 select j.claim_id, j.vintage, ed.current_from, j."check", j.value as evidence_value, j.shown as evidence_shown,
        coalesce(j.matches, false) as matches

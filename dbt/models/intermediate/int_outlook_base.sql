@@ -3,5 +3,5 @@
 select year as base_year, world_production_t_w, china_production_t_w, world_production_t_w - china_production_t_w
        as rest_of_world_t_w, source_id, vintage
 from {{ ref('supply_concentration') }}
-where source_id = (select source_id from {{ source('meta', 'sources') }} where production_rank = 1)
+where source_id = (select source_id from {{ ref('stg_sources') }} where production_rank = 1)
 qualify year = max(year) over ()

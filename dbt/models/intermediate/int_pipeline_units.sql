@@ -3,4 +3,4 @@
 -- with its unit.
 select p.project_id, coalesce(p.group_id, p.project_id) as unit_id,
        case when p.group_id is null then 'project' else 'project_group' end as unit_type
-from {{ source('raw', 'projects') }} p
+from {{ ref('stg_projects') }} p

@@ -12,9 +12,9 @@ with f as (
            case when regexp_matches(coalesce(f.phase, ''), '^(phase_[2-9]|expansion|stage_[2-9])') then f.phase else 'base' end
                as phase_key,
            try_cast(regexp_extract(f.source_item, '\[(\d+)\]', 1) as integer) as item_no
-    from {{ source('raw', 'project_figures') }} f
+    from {{ ref('stg_project_figures') }} f
 ),
-s as (select source_id, publisher, title, url, date_published, source_type from {{ source('meta', 'sources') }}),
+s as (select source_id, publisher, title, url, date_published, source_type from {{ ref('stg_sources') }}),
 ranked as (
     select f.*, s.publisher, s.title as source_title, s.url as source_url, s.date_published as source_date,
            s.source_type,

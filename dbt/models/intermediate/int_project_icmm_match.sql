@@ -4,12 +4,12 @@
 -- site per project is kept; a project with no candidate stays unmatched (no row).
 with names as (
     select project_id, country_iso3, unnest(list_concat([name], coalesce(string_split(aliases, ', '), []))) as pname
-    from {{ source('raw', 'projects') }}
+    from {{ ref('stg_projects') }}
 ),
 sites as (
     select icmm_id, country_iso3, site_name, latitude, longitude, icmm_confidence,
            unnest(list_concat([site_name], coalesce(string_split(group_names, ';'), []))) as sname
-    from {{ source('raw', 'sites') }}
+    from {{ ref('stg_sites') }}
 ),
 generic as (select unnest(['upper', 'lower', 'north', 'south', 'east', 'west', 'verkhnee', 'severny', 'severnyy',
                            'mine', 'mines', 'project', 'deposit', 'tungsten']) as w),
@@ -33,5 +33,5 @@ candidates as (
 )
 select c.project_id, c.icmm_id, c.confidence, round(c.score, 3) as score, c.evidence,
        s.site_name as icmm_site_name, s.latitude, s.longitude, s.icmm_confidence
-from candidates c join {{ source('raw', 'sites') }} s using (icmm_id)
+from candidates c join {{ ref('stg_sites') }} s using (icmm_id)
 qualify row_number() over (partition by c.project_id order by c.score desc, c.confidence, c.icmm_id) = 1

@@ -6,7 +6,7 @@
 with flows as (
     select t.*, coalesce(s.flow_basis, 'reported') as flow_basis
     from {{ ref('stg_trade_flows') }} t
-    left join {{ source('meta', 'sources') }} s using (source_id)
+    left join {{ ref('stg_sources') }} s using (source_id)
     where t.freq = 'A'
       and t.partner2_code = '0'
       and t.customs_code = 'C00'

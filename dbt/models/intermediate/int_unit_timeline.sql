@@ -6,13 +6,13 @@
 -- first year has slipped: its sponsor case starts the year after that first year (flagged).
 with m as (
     select coalesce(group_id, project_id) as unit_id, scenario, event, year, source_id, quote
-    from {{ source('raw', 'project_milestones') }}
+    from {{ ref('stg_project_milestones') }}
 ),
 unit_stage as (
     select u.unit_id, arg_max(p.stage, f.stage_order) as stage
     from {{ ref('int_pipeline_units') }} u
-    join {{ source('raw', 'projects') }} p using (project_id)
-    join {{ source('ref', 'outlook_stage_factors') }} f on f.stage = p.stage
+    join {{ ref('stg_projects') }} p using (project_id)
+    join {{ ref('outlook_stage_factors') }} f on f.stage = p.stage
     group by u.unit_id
 ),
 starts as (
@@ -42,5 +42,5 @@ select us.unit_id, us.stage, f.probability_of_production, f.conservative_delay_y
        coalesce(s.sponsor_date_slipped, false) as sponsor_date_slipped,
        s.closure_sponsor as closure_year
 from unit_stage us
-join {{ source('ref', 'outlook_stage_factors') }} f on f.stage = us.stage
+join {{ ref('outlook_stage_factors') }} f on f.stage = us.stage
 left join starts2 s using (unit_id)

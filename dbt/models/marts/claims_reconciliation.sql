@@ -10,7 +10,7 @@
 with c as (
     select *, coalesce(try_strptime(date_published, '%Y-%m-%d'), try_strptime(date_published, '%Y-%m'),
                        try_strptime(date_published, '%Y'))::date as claim_date
-    from {{ source('raw', 'claims') }}
+    from {{ ref('stg_claims') }}
 ),
 ev as (select * from {{ ref('int_claim_evidence') }}),
 per_claim as (

@@ -1,5 +1,5 @@
 -- Mine supply projected from stated assumptions, 2025-2040 (not a forecast: every factor is in
--- marts.outlook_assumptions and editable in ingest/reference/outlook_*.csv). Per pipeline case
+-- marts.outlook_assumptions and editable in dbt/seeds/outlook_*.csv). Per pipeline case
 -- (sponsor / conservative timelines), China case (China's production as its own line) and risk
 -- basis (unrisked / risked by stage): China = base x (1 + change)^t; rest of world = base x
 -- (1 + depletion)^t + what the pipeline units outside China add (marts.mine_supply_projection_units).
@@ -14,7 +14,7 @@ years as (
     from params, base, range(greatest(params.first_year, base.base_year), params.last_year + 1) y(year)
     cross join (values ('sponsor'), ('conservative')) pc(pipeline_case)
 ),
-cases as (select china_case, annual_change_pct from {{ source('ref', 'outlook_china_cases') }}),
+cases as (select china_case, annual_change_pct from {{ ref('outlook_china_cases') }}),
 risk as (select * from (values ('unrisked'), ('risked')) r(risk_basis)),
 rows as (
     select y.pipeline_case, c.china_case, r.risk_basis, y.year,

@@ -7,7 +7,7 @@
 -- in t W or without a start year are listed in outlook_assumptions, not added.
 with params as (select * from {{ ref('int_outlook_parameters') }}),
 base as (select * from {{ ref('int_outlook_base') }}),
-ramp as (select production_year::integer as k, share_of_capacity from {{ source('ref', 'outlook_ramp_up') }}),
+ramp as (select production_year::integer as k, share_of_capacity from {{ ref('outlook_ramp_up') }}),
 ramp_max as (select max(k) as k from ramp),
 units as (
     select unit_id, unit_name, country_iso3, stage, capacity_t_w_per_year, probability_of_production,

@@ -10,18 +10,18 @@ union all
 select 'base', 'china_production_t_w', china_production_t_w, 't W',
        'China mine production, ' || source_id || ' ' || vintage || ', ' || base_year from base
 union all
-select 'parameter', parameter, value, unit, meaning from {{ source('ref', 'outlook_parameters') }}
+select 'parameter', parameter, value, unit, meaning from {{ ref('outlook_parameters') }}
 union all
-select 'stage_probability', stage, probability_of_production, 'probability', rationale from {{ source('ref', 'outlook_stage_factors') }}
+select 'stage_probability', stage, probability_of_production, 'probability', rationale from {{ ref('outlook_stage_factors') }}
 union all
 select 'stage_conservative_delay', stage, conservative_delay_years, 'years',
        'Conservative case: the sponsor''s first production delayed by this many years, unless a source states a conservative date'
-from {{ source('ref', 'outlook_stage_factors') }}
+from {{ ref('outlook_stage_factors') }}
 union all
 select 'ramp_up', 'production year ' || production_year::integer, share_of_capacity, 'share of capacity', meaning
-from {{ source('ref', 'outlook_ramp_up') }}
+from {{ ref('outlook_ramp_up') }}
 union all
-select 'china_case', china_case, annual_change_pct, 'pct per year', meaning from {{ source('ref', 'outlook_china_cases') }}
+select 'china_case', china_case, annual_change_pct, 'pct per year', meaning from {{ ref('outlook_china_cases') }}
 union all
 select 'method', 'existing_supply', null, null,
        'Existing supply is the base year''s production: China by its case, the rest of the world changing by rest_of_world_change_pct_per_year'

@@ -7,5 +7,5 @@ select coalesce(u.country_iso3, 'multiple') as country_iso3, c.country_name, u.s
        sum(u.capacity_t_w_per_year) as capacity_t_w_per_year,
        sum(u.capacity_t_w_per_year * u.probability_of_production) as capacity_risked_t_w_per_year
 from {{ ref('pipeline_units') }} u
-left join {{ source('ref', 'countries') }} c on c.country_iso3 = u.country_iso3
+left join {{ ref('stg_countries') }} c on c.country_iso3 = u.country_iso3
 group by all

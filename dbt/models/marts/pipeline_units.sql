@@ -10,7 +10,7 @@ members as (
            case when count(distinct p.country_iso3) = 1 then any_value(p.country_iso3) end as country_iso3,
            string_agg(distinct p.country_iso3, ',') as countries,
            any_value(p.name) filter (where u.unit_type = 'project') as project_name
-    from {{ ref('int_pipeline_units') }} u join {{ source('raw', 'projects') }} p using (project_id)
+    from {{ ref('int_pipeline_units') }} u join {{ ref('stg_projects') }} p using (project_id)
     group by u.unit_id
 ),
 scoped as (
@@ -83,7 +83,7 @@ select
     (select string_agg(distinct trim(x), ',' order by trim(x)) from unnest(string_split(
         concat_ws(',', g.source_ids, f.figure_source_ids), ',')) t(x) where trim(x) <> '') as source_ids
 from members m
-left join {{ source('raw', 'project_groups') }} g on g.group_id = m.unit_id
+left join {{ ref('stg_project_groups') }} g on g.group_id = m.unit_id
 left join figs f using (unit_id)
 left join res r using (unit_id)
 left join fin on fin.scope_id = m.unit_id

@@ -51,5 +51,5 @@ select
     v.source_file,
     v.source_line
 from valued v
-left join {{ source('ref', 'trade_areas') }} ae on ae.area_code = v.exporter_iso3 and ae.is_area
-left join {{ source('ref', 'trade_areas') }} ai on ai.area_code = v.importer_iso3 and ai.is_area
+left join {{ ref('stg_trade_areas') }} ae on ae.area_code = v.exporter_iso3 and ae.is_area
+left join {{ ref('stg_trade_areas') }} ai on ai.area_code = v.importer_iso3 and ai.is_area

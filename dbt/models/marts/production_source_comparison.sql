@@ -25,4 +25,4 @@ select
 from p a
 join p b on a.country_iso3 = b.country_iso3 and a.year = b.year
     and (a.production_rank, a.source_id) < (b.production_rank, b.source_id)
-left join {{ source('ref', 'countries') }} c on c.country_iso3 = a.country_iso3
+left join {{ ref('stg_countries') }} c on c.country_iso3 = a.country_iso3

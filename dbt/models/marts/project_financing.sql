@@ -21,7 +21,7 @@ select f.source_item as deal_id,
        s.publisher,
        s.url as source_url,
        s.date_published as source_date
-from {{ source('raw', 'project_financing') }} f
+from {{ ref('stg_project_financing') }} f
 left join {{ ref('int_pipeline_units') }} u on u.project_id = f.project_id
-left join {{ source('raw', 'companies') }} c on c.company_id = f.institution_company_id
-left join {{ source('meta', 'sources') }} s on s.source_id = f.source_id
+left join {{ ref('stg_companies') }} c on c.company_id = f.institution_company_id
+left join {{ ref('stg_sources') }} s on s.source_id = f.source_id

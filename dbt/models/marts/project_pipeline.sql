@@ -57,10 +57,10 @@ select
     i.evidence as icmm_match_evidence,
     (select string_agg(distinct trim(x), ',' order by trim(x)) from unnest(string_split(
         concat_ws(',', p.source_ids, p.stage_source_id, pk.figure_source_ids), ',')) t(x) where trim(x) <> '') as source_ids
-from {{ source('raw', 'projects') }} p
+from {{ ref('stg_projects') }} p
 join {{ ref('int_pipeline_units') }} u using (project_id)
-left join {{ source('ref', 'countries') }} rc on rc.country_iso3 = p.country_iso3
-left join {{ source('raw', 'companies') }} op on op.company_id = p.operator_company_id
+left join {{ ref('stg_countries') }} rc on rc.country_iso3 = p.country_iso3
+left join {{ ref('stg_companies') }} op on op.company_id = p.operator_company_id
 left join {{ ref('int_project_sponsor_bloc') }} b on b.unit_id = u.unit_id
 left join pick pk using (project_id)
 left join claims cl on cl.scope_id = p.project_id

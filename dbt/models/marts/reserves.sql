@@ -33,4 +33,4 @@ select
 from r
 left join world w using (source_id, vintage)
 left join prod on prod.source_id = r.source_id and prod.vintage = r.vintage and prod.country_key = r.country_key
-left join {{ source('ref', 'countries') }} c on c.country_iso3 = r.country_iso3
+left join {{ ref('stg_countries') }} c on c.country_iso3 = r.country_iso3

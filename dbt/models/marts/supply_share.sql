@@ -19,4 +19,4 @@ select
     p.source_line
 from p
 join {{ ref('int_world_production') }} w using (source_id, year)
-left join {{ source('ref', 'countries') }} c using (country_iso3)
+left join {{ ref('stg_countries') }} c using (country_iso3)

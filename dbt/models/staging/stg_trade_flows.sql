@@ -10,4 +10,4 @@ select
     h.tungsten_specific,
     h.level as hs_level
 from unioned u
-left join {{ source('ref', 'hs_codes') }} h using (hs_code)
+left join {{ ref('stg_hs_codes') }} h using (hs_code)

@@ -58,5 +58,5 @@ select b.importer_iso3, b.year, b.imports_t, b.imports_wgi_weighted_t,
 from by_importer b
 join hhi h using (year)
 left join production p on p.country_iso3 = b.importer_iso3 and p.year = b.year
-left join {{ source('ref', 'trade_areas') }} a on a.area_code = b.importer_iso3 and a.is_area
+left join {{ ref('stg_trade_areas') }} a on a.area_code = b.importer_iso3 and a.is_area
 where a.area_code is null

@@ -19,7 +19,7 @@ inputs as (
         max(value) filter (where input = 'eol_rir' and unit = 'percent' and applies_to = 'EU CRM 2023 assessment') / 100.0
             as eol_rir,
         max(value) filter (where input = 'substitution_index_sr' and applies_to = 'EU CRM 2023 assessment') as si_sr
-    from {{ source('ref', 'supply_risk_inputs') }}
+    from {{ ref('stg_supply_risk_inputs') }}
 ),
 by_year as (
     select s.source_id, s.year,

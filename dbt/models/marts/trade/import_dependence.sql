@@ -8,7 +8,7 @@
 with imports as (
     select l.*
     from {{ ref('int_trade_group_leaf') }} l
-    left join {{ source('ref', 'trade_areas') }} a on a.area_code = l.reporter_iso3 and a.is_area
+    left join {{ ref('stg_trade_areas') }} a on a.area_code = l.reporter_iso3 and a.is_area
     where l.flow = 'import' and a.area_code is null
 ),
 total as (

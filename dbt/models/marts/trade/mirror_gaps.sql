@@ -32,6 +32,6 @@ select p.*,
        import_value_usd_cif - export_value_usd_fob as difference_usd,
        100.0 * (import_value_usd_cif - export_value_usd_fob) / nullif(export_value_usd_fob, 0) as difference_pct
 from pairs p
-left join {{ source('ref', 'trade_areas') }} ai on ai.area_code = p.importer_iso3 and ai.is_area
-left join {{ source('ref', 'trade_areas') }} ae on ae.area_code = p.exporter_iso3 and ae.is_area
+left join {{ ref('stg_trade_areas') }} ai on ai.area_code = p.importer_iso3 and ai.is_area
+left join {{ ref('stg_trade_areas') }} ae on ae.area_code = p.exporter_iso3 and ae.is_area
 where ai.area_code is null and ae.area_code is null

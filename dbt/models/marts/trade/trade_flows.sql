@@ -9,7 +9,7 @@ with reported as (
            t.hs_group_label, t.tungsten_specific, t.hs_level, t.year, t.value_usd, t.net_weight_kg, false as is_mirror,
            coalesce(s.flow_basis, 'reported') as flow_basis, t.source_file, t.source_line
     from {{ ref('int_trade_annual') }} t
-    left join {{ source('meta', 'sources') }} s using (source_id)
+    left join {{ ref('stg_sources') }} s using (source_id)
 ),
 mirrored as (
     select r.source_id, r.vintage, r.partner_iso3 as reporter_iso3, r.reporter_iso3 as partner_iso3,
@@ -18,8 +18,8 @@ mirrored as (
            r.value_usd, r.net_weight_kg, r.flow_basis <> 'reconciled' as is_mirror, r.flow_basis, r.source_file,
            r.source_line
     from reported r
-    left join {{ source('ref', 'trade_areas') }} ar on ar.area_code = r.reporter_iso3 and ar.is_area
-    left join {{ source('ref', 'trade_areas') }} ap on ap.area_code = r.partner_iso3 and ap.is_area
+    left join {{ ref('stg_trade_areas') }} ar on ar.area_code = r.reporter_iso3 and ar.is_area
+    left join {{ ref('stg_trade_areas') }} ap on ap.area_code = r.partner_iso3 and ap.is_area
     where r.flow in ('import', 'export') and ar.area_code is null and ap.area_code is null
       and r.reporter_iso3 <> r.partner_iso3
 )

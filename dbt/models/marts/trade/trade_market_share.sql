@@ -13,7 +13,7 @@ by_country as (
            coalesce(sum(f.net_weight_kg) filter (where f.partner_iso3 = 'WLD'),
                     sum(f.net_weight_kg) filter (where f.partner_iso3 <> 'WLD')) / 1000.0 as quantity_t
     from flows f
-    left join {{ source('ref', 'trade_areas') }} a on a.area_code = f.reporter_iso3 and a.is_area
+    left join {{ ref('stg_trade_areas') }} a on a.area_code = f.reporter_iso3 and a.is_area
     where a.area_code is null
     group by f.source_id, f.hs_code, f.flow, f.year, f.reporter_iso3
 ),

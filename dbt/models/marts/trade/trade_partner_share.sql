@@ -5,7 +5,7 @@
 with flows as (
     select f.*
     from {{ ref('trade_flows') }} f
-    left join {{ source('ref', 'trade_areas') }} a on a.area_code = f.reporter_iso3 and a.is_area
+    left join {{ ref('stg_trade_areas') }} a on a.area_code = f.reporter_iso3 and a.is_area
     where not f.is_mirror and a.area_code is null
 ),
 partners as (

@@ -1,0 +1,27 @@
+-- raw.project_figures as loaded: project figures as quoted (columns described in _sources.yml).
+select
+    project_id,
+    group_id,
+    figure,
+    phase,
+    value,
+    unit,
+    basis,
+    grade_pct_wo3,
+    grade_is_assumed,
+    grade_note,
+    category,
+    code,
+    year,
+    as_published,
+    quote,
+    note,
+    source_id,
+    value_t_w,
+    source_id_file,
+    vintage,
+    source_file,
+    source_sha256,
+    source_item,
+    load_id
+from {{ source('raw', 'project_figures') }}

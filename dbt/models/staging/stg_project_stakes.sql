@@ -1,0 +1,16 @@
+-- raw.project_stakes as loaded: ownership stakes (columns described in _sources.yml).
+select
+    project_id,
+    group_id,
+    company_id,
+    stake_pct,
+    valid_from,
+    source_id,
+    quote,
+    source_id_file,
+    vintage,
+    source_file,
+    source_sha256,
+    source_item,
+    load_id
+from {{ source('raw', 'project_stakes') }}
