@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, Failure
+from dagster import AssetExecutionContext, AssetKey, Failure
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.dbt_project import MANIFEST_PATH, dbt_project
@@ -27,9 +27,17 @@ DBT_PROJECT.prepare_if_dev()
 
 
 class LayerTranslator(DagsterDbtTranslator):
-    """dagster-dbt's default keys; the group is the model's layer (its first folder under models/)."""
+    """dagster-dbt's default keys, but a seed is keyed as the table it is served as (ref/<name>);
+    the group is the model's layer (its first folder under models/), "reference" for a seed."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "seed":
+            return AssetKey(["ref", dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
         parts = Path(dbt_resource_props.get("original_file_path", "")).parts
         layer = parts[1] if len(parts) > 2 and parts[0] == "models" else None
         return layer if layer in LAYERS else "dbt"

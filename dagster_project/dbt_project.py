@@ -8,12 +8,11 @@ the dbt project changed since the manifest was made (a stamp beside it records t
 
 from __future__ import annotations
 
-from warehouse.dbt_build import fingerprint
+from warehouse.dbt_build import MANIFEST_PATH, fingerprint
+from warehouse.dbt_build import MANIFEST_STAMP as STAMP_PATH
 from warehouse.paths import DBT_PROJECT_DIR
 
-TARGET_DIR = DBT_PROJECT_DIR / "target"
-MANIFEST_PATH = TARGET_DIR / "manifest.json"
-STAMP_PATH = TARGET_DIR / "manifest.fingerprint"
+TARGET_DIR = MANIFEST_PATH.parent
 
 
 def dbt_project():

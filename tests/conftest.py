@@ -31,3 +31,11 @@ def _no_dagster_home_between_tests():
     yield
     os.environ.pop("DAGSTER_HOME", None)
     restore(saved)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Two tiers in one run: the fast tier (unit tests, and integration tests that read the
+    session's one shared build or run no job of their own) first, the tests marked `slow` (each
+    runs the daily job or a server itself) after it, so a failure of the fast tier shows early.
+    `./bin/test fast` runs the fast tier alone (-m "not slow")."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)

@@ -40,7 +40,7 @@ def _print_outcome(summary) -> None:
     if not summary.loads and not summary.built and not summary.errors and not summary.deferred:
         out.print("nothing changed since the last publish")
     if summary.built:
-        out.print(f"dbt: {summary.dbt_models} models built, {summary.dbt_tests} tests passed")
+        out.print(f"dbt: {summary.dbt_models} models and seeds built, {summary.dbt_tests} tests passed")
         marts = sorted(k for k in summary.table_rows if k.startswith("marts."))
         out.print("marts: " + ", ".join(f"{m} ({summary.table_rows[m]} rows)" for m in marts))
     elif summary.deferred and any(load.status == "passed" for load in summary.loads):

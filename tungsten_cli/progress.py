@@ -46,12 +46,12 @@ class RunProgress:
             self.planned += 1
         elif kind == "ASSET_MATERIALIZATION" and stage == "tungsten_dbt":
             self.models += 1
-            self.status.update(f"2/3 dbt: {self.models} of {self.planned} models built")
+            self.status.update(f"2/3 dbt: {self.models} of {self.planned} models and seeds built")
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and stage:
             took = time.monotonic() - self.step_started.get(stage, time.monotonic())
             outcome = "done" if kind == "STEP_SUCCESS" else "FAILED"
             done = {"load_sources": f"{self.files} file(s) loaded and validated",
-                    "tungsten_dbt": f"{self.models} of {self.planned} dbt models built",
+                    "tungsten_dbt": f"{self.models} of {self.planned} dbt models and seeds built",
                     "serving_file": "serving file and Parquet folder published" if outcome == "done" else "nothing published",
                     "report": "report written" if outcome == "done" else "report not written"}[stage]
             err.print(f"{STAGES[stage]}: {outcome}, {done} ({took:.1f} s)", markup=False, highlight=False)

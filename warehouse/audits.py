@@ -18,7 +18,7 @@ from ingest.trade import KG_UNIT_CODE, TRADE_KEY, hs_codes
 MIN_LOT_KG = 1000.0  # unit values of smaller lots are too noisy to judge
 TRADE_NUMBERS = ["value_usd", "cif_usd", "fob_usd", "net_weight_kg", "gross_weight_kg", "qty"]
 # none: not checked; warehouse: checked on the warehouse's figures by the claim's metric
-# (ingest/reference/claim_checks.csv); claim:<claim_id>: set against the claim it disagrees with.
+# (dbt/seeds/claim_checks.csv); claim:<claim_id>: set against the claim it disagrees with.
 RECONCILE_RULES = ["none", "warehouse"]
 
 

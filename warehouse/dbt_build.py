@@ -21,6 +21,10 @@ from typing import Any
 from warehouse.paths import DBT_PROJECT_DIR, Paths
 
 DBT_FILE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
+# the parsed project dagster-dbt loads (dagster_project.dbt_project keeps it current), and the
+# fingerprint of the project's files it was made from
+MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
+MANIFEST_STAMP = DBT_PROJECT_DIR / "target" / "manifest.fingerprint"
 
 
 def dbt_executable() -> str:
@@ -90,54 +94,17 @@ def failing_examples(paths: Paths, run_results: Mapping[str, Any] | None, limit:
 
 def generate_docs(paths: Paths, out_dir: Path) -> Path:
     """dbt's docs site for the build file, written to out_dir (outside the source tree):
-    `dbt docs generate` with the build file as the target, so the catalog holds every model and
-    source with its columns and types; the raw, meta and ref sources' descriptions
-    (warehouse/column_docs.yml, not dbt yml) are added to the site's manifest. Writes index.html
-    with manifest.json and catalog.json (for `tungsten docs --serve`) and static_index.html, one
-    self-contained page that opens offline from the file. Returns static_index.html.
-    The caller holds the writer lock: dbt-duckdb opens the build file for writing."""
-    import json
-
+    `dbt docs generate --static` with the build file as the target, so the catalog holds every
+    model, seed and source with its columns, types and the descriptions of the dbt yml. Writes
+    index.html with manifest.json and catalog.json (for `tungsten docs --serve`) and
+    static_index.html, one self-contained page that opens offline from the file. Returns
+    static_index.html. The caller holds the writer lock: dbt-duckdb opens the build file for writing."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([dbt_executable(), "docs", "generate", "--project-dir", str(DBT_PROJECT_DIR),
+    done = subprocess.run([dbt_executable(), "docs", "generate", "--static", "--project-dir", str(DBT_PROJECT_DIR),
                            "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(out_dir),
                            "--log-path", str(paths.home / "dbt_logs"), "--quiet", "--log-level-file", "info"],
                           env={**os.environ, **dbt_env(paths)}, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         said = (done.stdout + done.stderr).strip()[-2000:]
         raise RuntimeError(f"dbt docs generate failed: {said or 'see ' + str(paths.home / 'dbt_logs')}")
-    manifest_path = out_dir / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    catalog = json.loads((out_dir / "catalog.json").read_text())
-    _describe_sources(manifest, catalog)
-    manifest_text = json.dumps(manifest)
-    manifest_path.write_text(manifest_text)
-    # one self-contained page (what `dbt docs generate --static` writes), with the described manifest
-    from dbt.task.docs import DOCS_INDEX_FILE_PATH
-
-    page = Path(DOCS_INDEX_FILE_PATH).read_text(encoding="utf-8")
-    page = page.replace('"MANIFEST.JSON INLINE DATA"', manifest_text)
-    page = page.replace('"CATALOG.JSON INLINE DATA"', (out_dir / "catalog.json").read_text(encoding="utf-8"))
-    static = out_dir / "static_index.html"
-    static.write_text(page, encoding="utf-8")
-    return static
-
-
-def _describe_sources(manifest: dict, catalog: dict) -> None:
-    from warehouse import dictionary
-
-    for uid, node in manifest.get("sources", {}).items():
-        schema, table = node.get("schema"), node.get("name")
-        if schema not in ("raw", "meta", "ref"):
-            continue
-        if not node.get("description"):
-            node["description"] = dictionary.table_description(schema, table)
-        grain = dictionary.table_grain(schema, table)
-        if grain:
-            node.setdefault("meta", {})["grain"] = grain
-        columns = list(catalog.get("sources", {}).get(uid, {}).get("columns", {}))
-        for column, text in dictionary.column_comments(schema, table, columns).items():
-            entry = node.setdefault("columns", {}).setdefault(column, {"name": column, "meta": {}, "data_type": None,
-                                                                       "constraints": [], "quote": None, "tags": []})
-            if not entry.get("description"):
-                entry["description"] = text
+    return out_dir / "static_index.html"

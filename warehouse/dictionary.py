@@ -42,13 +42,13 @@ from pathlib import Path
 
 import yaml
 
+from warehouse.dbt_build import MANIFEST_PATH as MANIFEST
+from warehouse.dbt_build import MANIFEST_STAMP
 from warehouse.paths import DBT_PROJECT_DIR
 
 HERE = Path(__file__).resolve().parent
 COLUMN_DOCS = HERE / "column_docs.yml"
 COLUMN_UNITS = HERE / "column_units.csv"
-MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
-MANIFEST_STAMP = DBT_PROJECT_DIR / "target" / "manifest.fingerprint"
 SCHEMAS = ("marts", "raw", "ref", "meta")  # the served schemas, in the order the dictionary lists them
 
 

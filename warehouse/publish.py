@@ -138,7 +138,8 @@ VIEWS = {"meta.provenance": _provenance_sql}  # view -> its SQL
 
 def _create_views(con) -> None:
     """Views of the serving file (their SQL names tables without a catalog, so they read the
-    serving file's own tables wherever it is opened), described from warehouse/column_docs.yml."""
+    serving file's own tables wherever it is opened), described from warehouse/column_docs.yml
+    (the pipeline's own meta tables, which dbt neither reads nor builds)."""
     import re
 
     from warehouse import dictionary
@@ -161,9 +162,9 @@ def _create_views(con) -> None:
 
 
 def _comments_from_column_docs(con, published: set[tuple[str, str]], commented: set[tuple[str, str, str]]) -> list[str]:
-    """raw, meta and ref tables are not dbt models: their descriptions come from
-    warehouse/column_docs.yml (tables and columns the build file has no comment for); the
-    COMMENT statements that give them."""
+    """Descriptions of the served tables dbt did not comment (dbt persists its models' and seeds'
+    docs itself): from warehouse.dictionary, which reads dbt's yml for sources and
+    warehouse/column_docs.yml for the pipeline's own meta tables; the COMMENT statements that give them."""
     from warehouse import dictionary
 
     all_columns = con.execute("SELECT schema_name, table_name, column_name FROM duckdb_columns() "

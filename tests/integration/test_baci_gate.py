@@ -14,6 +14,7 @@ from warehouse.refresh import ingest_file
 VERSION = "202501"  # newer than the embedded snapshot's V202401b: it replaces it in the marts
 
 
+@pytest.mark.slow
 def test_a_release_zip_loads_and_feeds_import_dependence(warehouse, tmp_path):
     path = release(tmp_path, {2021: year_csv(2021, ["2021,156,392,261100,600,30", "2021,724,392,261100,400,20",
                                                      "2021,156,392,810110,50,1"])}, version=VERSION)

@@ -3,6 +3,7 @@
 import json
 import subprocess
 
+import pytest
 from typer.testing import CliRunner
 
 from tungsten_cli.app import app
@@ -24,6 +25,7 @@ def test_sql_is_read_only(warehouse):
     assert r.exit_code == 1 and "read-only" in r.output.lower()
 
 
+@pytest.mark.slow
 def test_refresh_summary_and_status(warehouse):
     from integration_helpers import expected_loads
 
@@ -49,6 +51,7 @@ def test_ingest_refusal_exits_nonzero(warehouse, tmp_path):
     assert "serving file is unchanged" in r.output
 
 
+@pytest.mark.slow
 def test_ingest_icmm_real_workbook(warehouse):
     from integration_helpers import REAL
 
@@ -103,6 +106,7 @@ def test_sql_prints_values_as_they_are(warehouse):
     assert r.exit_code == 0 and ":x: [bold]w[/bold]" in r.stdout
 
 
+@pytest.mark.slow
 def test_an_unforeseen_error_is_one_line_and_a_log(warehouse):
     """A build file that is not a DuckDB database (overwritten by another program): the refresh
     fails with one line naming the file and where the traceback went, never a traceback."""
@@ -135,6 +139,7 @@ def test_status_says_when_the_served_file_is_behind_and_why(warehouse, tmp_path)
     assert "failed: dbt build failed" in r.stdout and "in_range_x" in r.stdout, r.stdout
 
 
+@pytest.mark.slow
 def test_file_content_and_names_are_echoed_as_they_are(warehouse, tmp_path):
     """A refused file's name and content are printed literally, not as rich markup or emoji."""
     path = tmp_path / "prices :x: [red]sheet.csv"
@@ -150,6 +155,7 @@ def test_file_content_and_names_are_echoed_as_they_are(warehouse, tmp_path):
     assert r.returncode == 1 and "':x: [bold]seventy[/bold]'" in r.stderr and "\u274c" not in r.stderr, r.stderr
 
 
+@pytest.mark.slow
 def test_a_negative_claimed_share_is_refused(warehouse, tmp_path):
     from helpers import edited
 

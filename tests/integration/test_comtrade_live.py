@@ -60,6 +60,7 @@ def api(monkeypatch):
 OK = (200, {"Content-Type": "application/json"}, api_body(BILATERAL))
 
 
+@pytest.mark.slow
 def test_429_then_200_loads_and_publishes(api, warehouse):
     api.script = [(429, {"Retry-After": "0"}, b'{"statusCode": 429, "message": "Rate limit is exceeded."}'), OK]
     loaded = fetch_comtrade(warehouse, [2022])

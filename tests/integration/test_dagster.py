@@ -6,6 +6,7 @@ vouches for but the gate refuses. What each run did is read back from the Dagste
 import json
 import shutil
 
+import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance
 from helpers import warehouse_env
 from integration_helpers import digest, expected_loads, query
@@ -86,12 +87,12 @@ def test_daily_job_runs_in_process(built_run, monkeypatch):
 
 
 def dbt_tests_on_models() -> set[str]:
-    """The names of the dbt tests attached to a model, from the manifest dagster-dbt loads."""
+    """The names of the dbt tests attached to a model or a seed, from the manifest dagster-dbt loads."""
     from dagster_project.dbt_project import MANIFEST_PATH
 
     manifest = json.loads(MANIFEST_PATH.read_text())
     return {n["name"] for n in manifest["nodes"].values()
-            if n["resource_type"] == "test" and (n.get("attached_node") or "").startswith("model.")}
+            if n["resource_type"] == "test" and (n.get("attached_node") or "").startswith(("model.", "seed."))}
 
 
 def _dagster_job_execute(paths) -> tuple[bool, str]:
@@ -116,6 +117,7 @@ def _dagster_job_execute(paths) -> tuple[bool, str]:
     return run.status == DagsterRunStatus.SUCCESS, run.run_id
 
 
+@pytest.mark.slow
 def test_daily_job_multiprocess_cold_then_unchanged(tmp_path, monkeypatch):
     """Dagster's default executor (a process per step): a cold run builds and publishes; a second
     run of the job with nothing changed succeeds, loads nothing and leaves the serving file's bytes."""
@@ -192,6 +194,7 @@ def test_refused_snapshot_file_fails_the_run_and_keeps_the_serving_file(warehous
     assert entry["path"] in meta["failures"].value
 
 
+@pytest.mark.slow
 def test_failing_dbt_test_fails_its_check_and_keeps_the_serving_file(warehouse, monkeypatch):
     """A negative reserves figure in the build file (it passed no gate: written behind the loader's
     back) makes dbt's range test on marts.reserves fail: that test's asset check on marts/reserves
@@ -219,3 +222,55 @@ def test_failing_dbt_test_fails_its_check_and_keeps_the_serving_file(warehouse, 
     failed = {(key, name) for (key, name), passed in dbt_checks.items() if not passed}
     assert failed and all(key == AssetKey(["marts", "reserves"]) and name.startswith("in_ranges_reserves")
                           for key, name in failed), failed
+
+
+@pytest.mark.slow
+def test_ingested_file_is_a_dagster_run_with_its_gx_check(warehouse, monkeypatch):
+    """`tungsten ingest itc FILE` runs the daily job with the file as the load step's run config:
+    the run is in the instance, raw/itc_trademap is materialized by it with the file's rows, and
+    its gx_suite check is evaluated on that file; the marts are rebuilt and published."""
+    import os
+    import subprocess
+    import sys
+
+    from integration_helpers import REAL
+
+    export = REAL / "trade" / "Trade_Map_-_List_of_products_exported_by_China.txt"
+    r = subprocess.run([sys.executable, "-c", "from tungsten_cli.app import main; main()", "ingest", "itc", str(export)],
+                       capture_output=True, text=True, env=dict(os.environ), timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "published" in r.stdout
+    with instance_of(warehouse, monkeypatch) as instance:
+        run = instance.get_runs(limit=1)[0]
+        assert run.is_success and run.job_name == "daily_refresh" and run.tags["tungsten/launched_by"] == "cli"
+        assert run.run_config["ops"]["load_sources"]["config"]["files"][0]["path"] == str(export)
+        event = instance.get_latest_materialization_event(source_key("itc_trademap"))
+        assert event is not None and event.run_id == run.run_id
+        meta = event.asset_materialization.metadata
+        assert meta["files_loaded"].value == 1 and meta["rows_loaded"].value > 0
+        gx = [(passed, meta) for key, name, passed, meta in check_evaluations(instance, run.run_id)
+              if key == source_key("itc_trademap") and name == "gx_suite"]
+    assert len(gx) == 1
+    passed, meta = gx[0]
+    assert passed and meta["expectations_evaluated"].value > 0 and export.name in meta["files"].value
+    assert AssetKey(["serving_file"]) in materialized(instance_of(warehouse, monkeypatch), run.run_id)
+
+
+@pytest.mark.slow
+def test_a_run_with_nothing_new_shows_the_validations_behind_the_served_rows(warehouse, monkeypatch):
+    """A forced run with every file unchanged validates nothing, yet each source's gx_suite check
+    is evaluated with the validations that let in the rows it serves (when, how many
+    expectations), not left "skipped"."""
+    from tungsten_cli.daily import run_daily
+
+    summary = run_daily(warehouse, force=True)
+    assert summary.ok, summary.errors
+    assert all(r.status == "skipped" for r in summary.loads)
+    with instance_of(warehouse, monkeypatch) as instance:
+        gx = {key: (passed, meta) for key, name, passed, meta in check_evaluations(instance, summary.run_id)
+              if name == "gx_suite"}
+    assert set(gx) == {source_key(sid) for sid in daily_sources()}
+    for key, (passed, meta) in gx.items():
+        assert passed and meta["validated_in_this_run"].value is False, key
+        assert meta["files_served"].value > 0 and meta["expectations_evaluated"].value > 0, key
+        assert "validated 20" in meta["files"].value, key  # each file with the date it was validated

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import duckdb
+import pytest
 from helpers import PROJECT
 
 from warehouse.dictionary import data_dictionary, table_list, undocumented
@@ -69,6 +70,7 @@ def _tree(folder):
                   if p.is_file() and p.relative_to(folder).parts[0] not in ("target", "logs"))
 
 
+@pytest.mark.slow
 def test_docs_builds_the_dbt_site_against_the_build_file_and_leaves_no_stray_files(warehouse):
     before = _tree(PROJECT / "dbt")
     r = subprocess.run([sys.executable, "-c", "from tungsten_cli.app import main; main()", "docs"],

@@ -146,6 +146,7 @@ def gate_inputs(draw) -> tuple[str, Mutated]:
     return case_id, draw(mutations(CASE[case_id]))
 
 
+@pytest.mark.slow
 def test_mutated_file_through_the_gate_is_loaded_or_refused(warehouse):
     from warehouse.refresh import ingest_file
 

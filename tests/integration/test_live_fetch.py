@@ -92,6 +92,7 @@ def test_not_found_is_not_retried(server):
     assert Replay.hits == {}
 
 
+@pytest.mark.slow
 def test_fetch_command_loads_and_publishes(server, warehouse):
     from typer.testing import CliRunner
 

@@ -92,6 +92,7 @@ READER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_reader_of_the_parquet_folder_never_sees_two_builds_mixed(warehouse, tmp_path):
     link = parquet_export.parquet_link(warehouse.serving)
     # the fixture's copy of the warehouse turned the link into a folder: publish once to have a link

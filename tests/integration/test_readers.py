@@ -6,7 +6,11 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from tungsten_cli.daily import run_daily
+
+pytestmark = pytest.mark.slow
 
 READER = textwrap.dedent("""
     import duckdb, json, os, sys, time

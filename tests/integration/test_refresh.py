@@ -75,6 +75,7 @@ def test_files_to_load_lists_what_the_build_lacks(warehouse, tmp_path, monkeypat
     assert [(c.path, c.sha256) for c in files.curated] == [(path, digest(path))]
 
 
+@pytest.mark.slow
 def test_changed_model_rebuilds(warehouse, monkeypatch):
     monkeypatch.setattr("warehouse.dbt_build.fingerprint", lambda: "changed")
     summary = run_daily(warehouse)
@@ -129,6 +130,7 @@ def test_wrong_header_is_refused_before_loading(warehouse, tmp_path):
     assert list(warehouse.landing.rglob("mcs2024-tungs_world.csv"))[0].read_bytes() == p.read_bytes()
 
 
+@pytest.mark.slow
 def test_user_file_loads_and_is_kept_over_the_snapshot(warehouse, tmp_path):
     text = (BGS / "BGS_tungsten_production.csv").read_text(encoding="utf-8-sig")
     p = tmp_path / "bgs_corrected.csv"
@@ -195,6 +197,7 @@ def test_duckdb_1x_client_opens_the_serving_file(built_warehouse, tmp_path):
     assert int(out.stdout) > 50
 
 
+@pytest.mark.slow
 def test_failing_dbt_test_blocks_publishing(warehouse):
     """A row that passes the raw gate but breaks a mart's dbt test (China listed twice under
     two spellings) stops the build: the serving file keeps its bytes and the build is recorded failed."""
@@ -215,6 +218,7 @@ def test_failing_dbt_test_blocks_publishing(warehouse):
     assert any("unique_combination_int_production_by_edition_year" in e for e in summary.errors), summary.errors
 
 
+@pytest.mark.slow
 def test_a_file_that_breaks_a_dbt_test_is_taken_back_and_does_not_block(warehouse, tmp_path):
     """A BGS file that passes its GX suite (its key is the country name as printed) but names
     Austria twice for 1971 ("Austria", "Republic of Austria"): dbt's uniqueness test of production by

@@ -13,6 +13,7 @@ import yaml
 from helpers import PROJECT
 from integration_helpers import BGS
 
+pytestmark = pytest.mark.slow
 
 def project_copy(dest):
     """The project's files (tracked, and new ones not ignored: no .venv, var/ or warehouse files) copied to dest."""

@@ -56,13 +56,14 @@ def test_output_with_an_unknown_ending_is_refused(built_warehouse, tmp_path):
     assert r.returncode == 2 and ".csv" in r.stderr and not (tmp_path / "out.txt").exists()
 
 
+@pytest.mark.slow
 def test_refresh_reports_progress_by_stage(warehouse):
     r = subprocess.run([sys.executable, "-c", "from tungsten_cli.app import main; main()", "refresh", "--force"],
                        capture_output=True, text=True, env=dict(os.environ), timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     lines = [line for line in r.stderr.splitlines() if ": done, " in line]
-    assert [line.split(":")[0] for line in lines] == ["load and validate files", "dbt build", "publish"], r.stderr
+    assert [line.split(":")[0] for line in lines] == ["load and validate files", "dbt build", "publish", "report"], r.stderr
     built = next(line for line in lines if line.startswith("dbt build"))
     n = int(built.split("done, ")[1].split(" of ")[0])
-    assert n > 20 and f"{n} of {n} dbt models built" in built
+    assert n > 20 and f"{n} of {n} dbt models and seeds built" in built
     assert "published" in r.stdout and "took" in r.stdout

@@ -44,6 +44,7 @@ def test_cli_sql_answers_top_exporters(built_warehouse, monkeypatch):
     assert res.output.splitlines()[1] == "RWA,54.5"
 
 
+@pytest.mark.slow
 def test_comtrade_file_feeds_the_trade_marts(warehouse, tmp_path):
     p = tmp_path / "comtrade_2611_2022.csv"
     p.write_text(csv_text(BILATERAL))
@@ -194,6 +195,7 @@ def test_chunk_refused_while_being_written_leaves_nothing(warehouse, tmp_path, m
     assert q(warehouse.build, "SELECT count(*) FROM " + COMTRADE) == [(0,)]
 
 
+@pytest.mark.slow
 def test_itc_file_loads(warehouse):
     path = REAL / "trade" / "Trade_Map_-_List_of_importing_markets_for_a_product_exported_by_China.txt"
     summary = ingest_file(warehouse, "itc", path, options={"hs": "TOTAL"})
@@ -218,6 +220,7 @@ def test_project_bgs_hhi_agrees_with_the_aggregate(serving_con):
     assert max(diffs.values()) < 1.0, diffs
 
 
+@pytest.mark.slow
 def test_no_publish_loads_only_and_the_next_refresh_publishes(warehouse, tmp_path):
     p = tmp_path / "bulk.csv"
     p.write_text(csv_text(BILATERAL))

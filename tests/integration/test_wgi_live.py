@@ -70,6 +70,7 @@ def fetch_and_load(warehouse):
     return load_files(warehouse, [("wgi", path, None)], lambda _m: None, collect_parse_errors=True)
 
 
+@pytest.mark.slow
 def test_429_then_200_loads_and_publishes(api, warehouse):
     api.scripts["PV.EST"] = [(429, {"Retry-After": "0"}, b'{"message": "rate limited"}'), OK["PV.EST"]]
     loaded = fetch_and_load(warehouse)
@@ -128,6 +129,7 @@ def test_pages_are_followed(api, tmp_path):
     assert parse_file("wgi", saved).frames["governance"].height == 3
 
 
+@pytest.mark.slow
 def test_cli_fetch_wgi(api, warehouse):
     result = CliRunner().invoke(app, ["fetch", "wgi"])
     assert result.exit_code == 0, result.output
@@ -139,6 +141,7 @@ def test_cli_fetch_wgi(api, warehouse):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_refresh_live_fetches_political_stability(api, warehouse, monkeypatch):
     """`tungsten refresh --live` asks the World Bank API as well as ScienceBase (stubbed here: its
     own loopback tests are in test_live_fetch.py), and the fetched table is loaded and served."""
@@ -146,7 +149,7 @@ def test_refresh_live_fetches_political_stability(api, warehouse, monkeypatch):
 
     asked_usgs = []
     monkeypatch.setattr("ingest.sources.usgs_mcs.sciencebase.latest_edition", lambda: "MCS2026")
-    monkeypatch.setattr(cli, "_fetch_usgs", lambda edition, item: asked_usgs.append(edition))
+    monkeypatch.setattr(cli, "_usgs_files", lambda edition, item: asked_usgs.append(edition) or [])
     monkeypatch.delenv("COMTRADE_API_KEY", raising=False)
     result = CliRunner().invoke(app, ["refresh", "--live"])
     assert result.exit_code == 0, result.output

@@ -15,6 +15,6 @@ owners as (
 )
 select b.unit_id, any_value(ow.owners) as owners,
        coalesce(max(b.sponsor_bloc) filter (where b.weight > 0.5 * t.total), 'mixed') as sponsor_bloc,
-       string_agg(b.sponsor_bloc || ' ' || round(100 * b.weight / t.total, 1) || '%', ', ' order by b.weight desc) as sponsor_bloc_shares
+       string_agg(b.sponsor_bloc || ' ' || round(100 * b.weight / t.total, 1) || '%', ', ' order by b.weight desc, b.sponsor_bloc) as sponsor_bloc_shares
 from by_bloc b join totals t using (unit_id) join owners ow using (unit_id)
 group by b.unit_id
