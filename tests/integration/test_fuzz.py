@@ -33,7 +33,10 @@ from ingest.chunks import FrameChunks
 from ingest.errors import ParseError
 from ingest.registry import parse_file
 
+pytestmark = pytest.mark.slow
+
 # --- outcomes --------------------------------------------------------------------------------
+
 
 def read_through(parsed) -> int:
     """Rows of every frame, reading a chunked frame to its end (a later chunk may refuse)."""
@@ -146,7 +149,6 @@ def gate_inputs(draw) -> tuple[str, Mutated]:
     return case_id, draw(mutations(CASE[case_id]))
 
 
-@pytest.mark.slow
 def test_mutated_file_through_the_gate_is_loaded_or_refused(warehouse):
     from warehouse.refresh import ingest_file
 

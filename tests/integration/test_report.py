@@ -72,6 +72,7 @@ def _count(root, sql: str) -> int:
         con.close()
 
 
+@pytest.mark.slow
 def test_every_chart_and_the_map_render_offline_in_chromium(built_warehouse):
     path = report_path(served(built_warehouse))
     check = open_in_chromium(path, artifacts("built"))
@@ -127,6 +128,7 @@ def damaged_copy(built_warehouse, tmp_path):
     return copy
 
 
+@pytest.mark.slow
 def test_an_empty_or_missing_mart_is_said_not_drawn(damaged_copy):
     result = build_report(damaged_copy)
     by_id = {f.spec.id: f for f in result.figures}
@@ -144,6 +146,7 @@ def test_an_empty_or_missing_mart_is_said_not_drawn(damaged_copy):
     assert drawn and all(f["rendered"] == "yes" for f in drawn)
 
 
+@pytest.mark.slow
 def test_report_command_and_refresh_line(warehouse, tmp_path):
     out = tmp_path / "mine.html"
     r = runner.invoke(app, ["report", "--output", str(out)])
