@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +43,18 @@ def _wait_until(what, timeout: float):
     raise AssertionError(f"not within {timeout} s")
 
 
+def _servers_on(port: int) -> list[int]:
+    """The process groups of processes started with this --port (dg dev and the webserver)."""
+    groups = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            if f"--port\0{port}\0".encode() in (proc / "cmdline").read_bytes() + b"\0":
+                groups.add(os.getpgid(int(proc.name)))
+        except (OSError, ValueError):  # not a process, or gone meanwhile
+            continue
+    return sorted(groups)
+
+
 def test_dagster_dev_serves_the_project_and_stops_on_sigterm(tmp_path):
     port = _free_port()
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster"), "TUNGSTEN_HOME": str(tmp_path / "home"),
@@ -69,8 +82,12 @@ def test_dagster_dev_serves_the_project_and_stops_on_sigterm(tmp_path):
             out, _ = proc.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-            raise
+            out = ""
         took = time.monotonic() - t0
+        left = _servers_on(port)
+        for group in left:  # whatever the outcome, no server outlives the test
+            os.killpg(group, signal.SIGKILL)
+    assert not left, f"servers left running on port {port}"
     assert "still running after 10 s" not in out, out[-3000:]
     assert took < 15, took
 
