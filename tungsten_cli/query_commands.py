@@ -59,6 +59,9 @@ def sql(
     except QueryStopped as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:  # Ctrl-C before the query's own handler was set, or after it ended
+        err.print("error: interrupted (Ctrl-C)", markup=False, highlight=False)
+        raise typer.Exit(130) from None
     except QueryRefused as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(1) from None
