@@ -50,6 +50,13 @@ def _wait_for(predicate, deadline_s: float, what: str) -> None:
         time.sleep(0.02)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time the process has used (user + system, from /proc/<pid>/stat): it grows once the
+    query runs on DuckDB's threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _assert_left_nothing(root: Path, serving_before: set[str]) -> None:
     assert _serving_folder(root) == serving_before, "a file was left beside the serving file"
     tmp = _home(root) / "tmp"
@@ -65,7 +72,8 @@ def test_ctrl_c_stops_a_never_ending_query_at_once(warehouse):
     try:
         spill = _home(root) / "tmp" / f"sql-{proc.pid}"
         _wait_for(spill.exists, 60, "the query to start (its spill folder)")
-        time.sleep(0.3)  # not a wait for an event: lets the query run a little before it is stopped
+        start = _cpu_seconds(proc.pid)
+        _wait_for(lambda: _cpu_seconds(proc.pid) > start + 0.5, 30, "the query to run (half a second of CPU)")
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=10)
