@@ -65,7 +65,8 @@ def has_statement(sql: str) -> bool:
     """Whether sql holds a statement at all: "", blanks, a lone comment or ";;;" do not (DuckDB
     would fail on them with no useful message). A syntax error is QueryRefused with DuckDB's words."""
     try:
-        return bool(duckdb.connect().extract_statements(sql))
+        with duckdb.connect() as parser:  # in memory: only its parser is used
+            return bool(parser.extract_statements(sql))
     except duckdb.Error as exc:
         raise QueryRefused(str(exc)) from None
 
