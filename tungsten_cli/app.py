@@ -348,15 +348,25 @@ def main() -> None:
 def _report_crash(exc: Exception) -> int:
     """Say what failed in one line and where its traceback was written; exit status 2."""
     import datetime as dt
+    import os
     import traceback
 
     where = "(no log written)"
     try:
         from warehouse.paths import current
 
-        log = current().home / "logs" / f"crash-{dt.datetime.now():%Y%m%dT%H%M%S}.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text("".join(traceback.format_exception(exc)))
+        # the pid and an open-exclusive counter: two crashes in the same second keep both logs
+        stem = f"crash-{dt.datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
+        folder = current().home / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        for n in range(1000):
+            log = folder / (f"{stem}.log" if n == 0 else f"{stem}-{n}.log")
+            try:
+                with log.open("x") as fh:
+                    fh.write("".join(traceback.format_exception(exc)))
+                break
+            except FileExistsError:
+                continue
         where = f"(traceback in {log})"
     except Exception:
         pass

@@ -8,6 +8,7 @@ from enum import Enum
 
 import typer
 from rich.console import Console
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -15,10 +16,48 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="The open warehouse for tungsten market intelligence.")
 snapshot_app = typer.Typer(no_args_is_help=True, help="The embedded snapshot of real publisher figures.")
 app.add_typer(snapshot_app, name="snapshot")
+
+
+# C0 and C1 control characters but newline and tab: ESC starts the sequences that clear the
+# screen, move the cursor or (OSC) retitle the terminal; BEL, BS and CR overwrite what was printed.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)) if chr(c) not in "\n\t"}
+
+
+def printable(text: str) -> str:
+    """text with each control character written as a visible escape (ESC as \\x1b): cells and file
+    names come from files and queries, and a terminal would act on them instead of showing them."""
+    return text.translate(_CONTROL)
+
+
+class SafeConsole(Console):
+    """A console that never passes a control character of what it is given to the terminal:
+    strings and rich Text are made printable before rich renders them (a Text that held control
+    characters keeps its base style, not its spans), and whatever else is rendered is made
+    printable segment by segment."""
+
+    def print(self, *objects, **kwargs) -> None:
+        super().print(*(_safe(o) for o in objects), **kwargs)
+
+    def render(self, renderable, options=None):
+        """Every rendered segment's text made printable (the net under tables and panels built
+        elsewhere with a file name in a cell); rich's own control segments pass as they are."""
+        for seg in super().render(renderable, options):
+            yield seg if seg.control else Segment(printable(seg.text), seg.style)
+
+
+def _safe(obj):
+    """obj made printable when it is a string or a Text; other renderables as they are."""
+    if isinstance(obj, str):
+        return printable(obj)
+    if isinstance(obj, Text) and printable(obj.plain) != obj.plain:
+        return Text(printable(obj.plain), style=obj.style, justify=obj.justify, no_wrap=obj.no_wrap)
+    return obj
+
+
 # Pipes and files get wide tables rather than rich's 80-column default.
 # emoji off: values and messages echo file content (":x:" must print as it is)
-out = Console(width=None if sys.stdout.isatty() else 200, emoji=False)
-err = Console(stderr=True, soft_wrap=True, emoji=False)
+out = SafeConsole(width=None if sys.stdout.isatty() else 200, emoji=False)
+err = SafeConsole(stderr=True, soft_wrap=True, emoji=False)
 
 
 def _source_name(value: str) -> str:
@@ -66,7 +105,7 @@ def _read_build():
 def _table(title: str, columns: list[str], rows) -> None:
     t = Table(title=title)
     for c in columns:
-        t.add_column(c)
+        t.add_column(printable(c))
     for r in rows:
-        t.add_row(*[Text("-" if v is None else str(v)) for v in r])  # plain text: cells may echo file content
+        t.add_row(*[Text("-" if v is None else printable(str(v))) for v in r])  # plain text: cells may echo file content
     out.print(t)

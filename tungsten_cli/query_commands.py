@@ -12,7 +12,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from tungsten_cli.base import Format, _paths, err, out
+from tungsten_cli.base import Format, _paths, err, out, printable
+
+TABLE_ROWS = 1000  # a terminal shows this many rows of a result; more is a job for --output
+SQL_TIMEOUT_S = 300.0  # a query of the served marts takes seconds; five minutes is a runaway
 
 
 def sql(
@@ -21,61 +24,142 @@ def sql(
     vertical: bool = typer.Option(False, "--vertical", "-x", help="One block per row, a line per column (wide rows)."),
     output: Path = typer.Option(None, "--output", "-o",
                                 help="Write the result to FILE.csv, .parquet, .xlsx or .json (by its ending) instead."),
+    timeout: float = typer.Option(SQL_TIMEOUT_S, "--timeout", min=0.001,
+                                  help="Stop the query after SECONDS (it is also stopped by Ctrl-C)."),
+    max_rows: int = typer.Option(TABLE_ROWS, "--max-rows", min=1,
+                                 help="Rows shown by the table format (the rest are counted, not shown); "
+                                      "csv, json and --output write every row."),
 ) -> None:
     """Query the serving file (read-only: no other files, no ATTACH, COPY, EXPORT, INSTALL, LOAD or SET).
 
-    Cells print as they are (no markup), floats rounded for display only (--output and --format
-    csv/json keep every digit); the table ends with the row count."""
-    from warehouse.query import QueryRefused, run
+    Cells print as they are (no markup; control characters shown as \\x1b escapes), floats rounded for
+    display only (--output and --format csv/json keep every digit); the table ends with the row count.
+    Results stream: csv, json and --output write every row in batches; --output .csv neutralises text
+    cells that begin like a spreadsheet formula (=, +, -, @) with a leading single quote."""
+    from warehouse.query import QueryRefused, QueryStopped, open_query
 
     paths = _paths()
     if not paths.serving.exists():
         err.print(f"error: no serving file at {paths.serving}; run `tungsten refresh` first", markup=False)
         raise typer.Exit(1)
-    if output is not None and output.suffix.lower() not in OUTPUT_WRITERS:
+    if output is not None:
+        _check_output(output)
+    try:
+        with open_query(paths.serving, query, home=paths.home, timeout=timeout,
+                        arrow=output is not None and output.suffix.lower() == ".parquet") as res:
+            if output is not None:
+                n = _write_output(res, output)
+                out.print(f"{_rows(n)} written to {output}", markup=False, highlight=False)
+            elif format is Format.csv:
+                _print_csv(res)
+            elif format is Format.json:
+                _print_json(res)
+            else:
+                _print_table(res, vertical, max_rows)
+    except QueryStopped as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:  # Ctrl-C before the query's own handler was set, or after it ended
+        err.print("error: interrupted (Ctrl-C)", markup=False, highlight=False)
+        raise typer.Exit(130) from None
+    except QueryRefused as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _rows(n: int) -> str:
+    return f"({n:,} row{'' if n == 1 else 's'})"
+
+
+def _check_output(output: Path) -> None:
+    """Exit with a message when --output cannot be written: an unknown ending, a folder, or a
+    folder that does not exist (before the query runs, so nothing is computed for nothing)."""
+    if output.suffix.lower() not in OUTPUT_WRITERS:
         err.print(f"error: --output {output}: the file name must end in {', '.join(OUTPUT_WRITERS)}", markup=False)
         raise typer.Exit(2)
-    try:
-        cols, rows = run(paths.serving, query)
-    except QueryRefused as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False, emoji=False)
-        raise typer.Exit(1) from None
-    count = f"({len(rows):,} row{'' if len(rows) == 1 else 's'})"
-    if output is not None:
-        try:
-            OUTPUT_WRITERS[output.suffix.lower()](_frame(cols, rows), output)
-        except OSError as exc:
-            err.print(f"error: cannot write {output}: {exc.strerror or exc}", markup=False, highlight=False)
-            raise typer.Exit(1) from None
-        out.print(f"{count} written to {output}", markup=False, highlight=False)
-    elif format is Format.csv:
-        import csv
+    if output.is_dir():
+        err.print(f"error: --output {output} is a folder; give a file name inside it", markup=False)
+        raise typer.Exit(1)
+    if not output.parent.is_dir():
+        err.print(f"error: --output {output}: the folder {output.parent} does not exist", markup=False)
+        raise typer.Exit(1)
 
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(cols)
-        w.writerows(rows)
-    elif format is Format.json:
-        sys.stdout.write(json.dumps([dict(zip(cols, r, strict=True)) for r in rows], default=str, indent=1) + "\n")
-    elif vertical:
+
+def _write_output(res, output: Path) -> int:
+    """Write the streamed result into output through a temporary file beside it (renamed when
+    complete, removed when not: a stopped query leaves no half file); returns the row count."""
+    import os
+
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.partial")
+    try:
+        n = OUTPUT_WRITERS[output.suffix.lower()](res, tmp)
+        os.replace(tmp, output)
+    except OSError as exc:
+        err.print(f"error: cannot write {output}: {exc.strerror or exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return n
+
+
+def _print_csv(res) -> None:
+    """Every row as CSV on stdout, batch by batch (cells kept exact for programs, made printable
+    when stdout is a terminal)."""
+    import csv
+
+    tty = sys.stdout.isatty()
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    w.writerow([printable(c) if tty else c for c in res.columns])
+    for batch in res.batches:
+        w.writerows([[printable(v) if tty and isinstance(v, str) else v for v in r] for r in batch] if tty else batch)
+
+
+def _print_json(res) -> None:
+    """Every row as a JSON list of objects on stdout, batch by batch (JSON escapes control characters)."""
+    _write_json_rows(res, sys.stdout)
+
+
+def _write_json_rows(res, fh) -> int:
+    n = 0
+    fh.write("[")
+    for batch in res.batches:
+        for r in batch:
+            fh.write(("," if n else "") + "\n " + json.dumps(dict(zip(res.columns, r, strict=True)), default=str))
+            n += 1
+    fh.write("\n]\n")
+    return n
+
+
+def _print_table(res, vertical: bool, max_rows: int) -> None:
+    """The first max_rows rows as a table (or vertical blocks); the rest are counted while they
+    stream past, and the last line says how many there were and how many were not shown."""
+    cols, shown, total = [printable(c) for c in res.columns], [], 0
+    for batch in res.batches:
+        total += len(batch)
+        if len(shown) < max_rows:
+            shown.extend(batch[: max_rows - len(shown)])
+    if vertical:
         width = max((len(c) for c in cols), default=0)
-        for n, r in enumerate(rows, 1):
+        for n, r in enumerate(shown, 1):
             out.print(Text(f"-[ row {n} ]" + "-" * max(0, width - 4)))
             for c, v in zip(cols, r, strict=True):
                 out.print(Text(f"{c.ljust(width)} | {_cell(v)}"))
-        out.print(count, markup=False, highlight=False)
     else:
         t = Table()
-        for c, v in zip(cols, rows[0] if rows else [None] * len(cols), strict=True):
+        for c, v in zip(cols, shown[0] if shown else [None] * len(cols), strict=True):
             t.add_column(Text(c), justify="right" if isinstance(v, int | float) and not isinstance(v, bool) else "left")
-        for r in rows:  # cells as plain text: a value such as ":x:" or "[red]" is printed as it is
+        for r in shown:  # cells as plain text: a value such as ":x:" or "[red]" is printed as it is
             t.add_row(*[Text(_cell(v)) for v in r])
         out.print(t)
-        out.print(count, markup=False, highlight=False)
+    hidden = total - len(shown)
+    note = f", {hidden:,} not shown (--max-rows, or --output FILE for all)" if hidden else ""
+    out.print(f"{_rows(total)[:-1]}{note})", markup=False, highlight=False)
 
 
 def _cell(v) -> str:
     """A value for display: floats rounded to 4 decimals (trailing zeros dropped; very large or
-    small magnitudes in scientific notation), None empty, everything else as str()."""
+    small magnitudes in scientific notation), None empty, everything else as str() with control
+    characters shown as escapes (a cell must not clear or retitle the terminal)."""
     import math
 
     if v is None:
@@ -87,7 +171,67 @@ def _cell(v) -> str:
             return f"{v:.4g}"
         text = f"{v:.4f}".rstrip("0").rstrip(".")
         return "0" if text == "-0" else text
-    return str(v)
+    return printable(str(v))
+
+
+def _write_csv(res, path: Path) -> int:
+    """CSV for people: every row, batch by batch, formula-like text cells neutralised (safe_csv)."""
+    import csv
+
+    from warehouse.safe_csv import neutralise
+
+    n = 0
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow([neutralise(c) for c in res.columns])
+        for batch in res.batches:
+            w.writerows([[neutralise(v) for v in r] for r in batch])
+            n += len(batch)
+    return n
+
+
+def _write_json(res, path: Path) -> int:
+    with path.open("w", encoding="utf-8") as fh:
+        return _write_json_rows(res, fh)
+
+
+def _write_parquet(res, path: Path) -> int:
+    """Arrow batches as DuckDB typed them, written as they come (one row group per few batches)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n, writer = 0, None
+    try:
+        for batch in res.batches:
+            if writer is None:
+                writer = pq.ParquetWriter(path, batch.schema)
+            writer.write_batch(batch)
+            n += batch.num_rows
+        if writer is None:  # no rows: the columns still
+            pq.write_table(pa.table({c: pa.array([], pa.null()) for c in res.columns}), path)
+    finally:
+        if writer is not None:
+            writer.close()
+    return n
+
+
+XLSX_ROWS = 1_048_575  # an Excel sheet's rows, less the header
+
+
+def _write_xlsx(res, path: Path) -> int:
+    """One sheet: the rows are gathered (an Excel sheet holds 1,048,575 at most, and a larger
+    result is refused once it passes that, not read to its end)."""
+    from warehouse.parquet_export import write_xlsx
+    from warehouse.query import QueryRefused
+
+    rows = []
+    for batch in res.batches:
+        rows.extend(batch)
+        if len(rows) > XLSX_ROWS:
+            raise QueryRefused(f"the result has more than {XLSX_ROWS:,} rows, more than an Excel sheet holds; "
+                               "write it to .csv or .parquet")
+    write_xlsx(_frame(res.columns, rows), path, "query")
+    return len(rows)
 
 
 def _frame(cols: list[str], rows: list[tuple]):
@@ -96,16 +240,10 @@ def _frame(cols: list[str], rows: list[tuple]):
     return pl.DataFrame(rows, schema=cols, orient="row", infer_schema_length=None)
 
 
-def _write_xlsx(frame, path: Path) -> None:
-    from warehouse.parquet_export import write_xlsx
-
-    write_xlsx(frame, path, "query")
-
-
 OUTPUT_WRITERS = {
-    ".csv": lambda f, p: f.write_csv(p),
-    ".parquet": lambda f, p: f.write_parquet(p),
-    ".json": lambda f, p: p.write_text(json.dumps(f.to_dicts(), default=str, indent=1) + "\n"),
+    ".csv": _write_csv,
+    ".parquet": _write_parquet,
+    ".json": _write_json,
     ".xlsx": _write_xlsx,
 }
 

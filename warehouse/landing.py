@@ -25,17 +25,57 @@ class LandingError(ParseError):
     read-only folder). Raised like a parse error, so the user gets one message naming the file."""
 
 
+# Kernel file systems: their "files" are the process's or the machine's state (environment,
+# memory, devices), not data a publisher wrote. /proc/self/environ is a regular file there.
+PSEUDO_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+# Landing keeps what users gave it, API keys in a download's URL included: owner and group only.
+FILE_MODE = 0o640
+DIR_MODE = 0o750
+
+
 def check_regular_file(src: Path) -> None:
-    """Only a regular file is read and landed: a symbolic link (its target could be any file
-    on the machine, e.g. /etc/passwd), a directory, a FIFO or a device is refused, unread."""
+    """Only a regular file on a real file system is read and landed: a symbolic link (its target
+    could be any file on the machine, e.g. /etc/passwd), a directory, a FIFO or a device is
+    refused, unread, and so is a file under /proc, /sys or /dev (see pseudo_root)."""
     try:
-        mode = src.lstat().st_mode
+        st = src.lstat()
     except OSError as exc:
         raise LandingError(str(src), f"cannot read it: {exc.strerror}") from None
-    if stat.S_ISLNK(mode):
+    if stat.S_ISLNK(st.st_mode):
         raise LandingError(str(src), f"is a symbolic link (to {os.readlink(src)}): give the file itself")
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(st.st_mode):
         raise LandingError(str(src), "is not a regular file (a directory, pipe or device)")
+    root = pseudo_root(src, st.st_dev)
+    if root is not None:
+        raise LandingError(str(src), f"is on the kernel's {root} file system (process or machine state, "
+                                     "not a publisher's file): copy the file you mean somewhere else first")
+
+
+def pseudo_root(src: Path, device: int) -> Path | None:
+    """The kernel file system (/proc, /sys, /dev) src lies on, or None. Checked by its resolved
+    path (so /proc/self/../1/environ or a link to /proc in a folder name is caught) and by its
+    device (so a bind mount of /proc elsewhere is caught too)."""
+    real = src.resolve()
+    for root in PSEUDO_ROOTS:
+        if real.is_relative_to(root):
+            return root
+        try:
+            if root.is_dir() and os.stat(root).st_dev == device:
+                return root
+        except OSError:
+            continue
+    return None
+
+
+def make_private_dir(d: Path) -> None:
+    """Make folder d, when missing, with owner-and-group-only access whatever the umask (callers
+    pass each level from the landing root down, so every folder made on the way is private).
+    A folder that exists keeps its mode: the user may have set it on purpose."""
+    if d.is_dir():
+        return
+    d.mkdir(parents=True, exist_ok=True)
+    os.chmod(d, DIR_MODE)
 
 
 def store(landing: Path, source_id: str, sha256: str, src: Path, data: bytes | None = None) -> Path:
@@ -48,11 +88,13 @@ def store(landing: Path, source_id: str, sha256: str, src: Path, data: bytes | N
     if not dest.exists():
         tmp = d / f".{src.name}.partial"
         try:
-            d.mkdir(parents=True, exist_ok=True)
+            for folder in (landing, d.parent, d):
+                make_private_dir(folder)
             if data is None:
                 shutil.copyfile(src, tmp)
             else:
                 tmp.write_bytes(data)
+            os.chmod(tmp, FILE_MODE)
             os.replace(tmp, dest)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
@@ -62,7 +104,9 @@ def store(landing: Path, source_id: str, sha256: str, src: Path, data: bytes | N
 
 def write_report(landing: Path, source_id: str, sha256: str, load_id: str, report: dict) -> Path:
     d = file_dir(landing, source_id, sha256)
-    d.mkdir(parents=True, exist_ok=True)
+    for folder in (landing, d.parent, d):
+        make_private_dir(folder)
     path = d / f"report-{load_id}.json"
     path.write_text(json.dumps(report, indent=1, default=str, ensure_ascii=False), encoding="utf-8")
+    os.chmod(path, FILE_MODE)
     return path

@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.provenance import sha256_file
+from warehouse.safe_csv import neutralised_select
 
 KEEP = 2  # version folders kept: the current one and the one before (for readers that resolved it)
 DATA_FILE = "data.parquet"
@@ -219,8 +220,10 @@ def export(serving: Path, fmt: str, folder: Path, tables: list[str] | None = Non
             path = folder / f"{schema}.{table}.{fmt}"
             rel = _ident(catalog, schema, table)
             rows = con.execute(f"SELECT count(*) FROM {rel}").fetchall()[0][0]
-            if fmt == "csv":
-                con.execute(f"COPY {rel} TO {_quote(path)} (FORMAT csv, HEADER)")
+            if fmt == "csv":  # for people: cells a spreadsheet would run as formulas are neutralised
+                cols = con.execute(f"SELECT * FROM {rel} LIMIT 0").description
+                select = neutralised_select(rel, [(d[0], str(d[1])) for d in cols])
+                con.execute(f"COPY ({select}) TO {_quote(path)} (FORMAT csv, HEADER)")
             else:
                 if rows > XLSX_MAX_ROWS:
                     raise ExportError(f"{schema}.{table} has {rows:,} rows, more than an Excel sheet holds "

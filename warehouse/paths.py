@@ -42,7 +42,9 @@ class Paths:
 
     def ensure(self) -> Paths:
         self.home.mkdir(parents=True, exist_ok=True)
-        self.landing.mkdir(exist_ok=True)
+        if not self.landing.exists():  # every file a user gave: not for other accounts to read
+            self.landing.mkdir(mode=0o750)
+            self.landing.chmod(0o750)
         self.serving.parent.mkdir(parents=True, exist_ok=True)
         return self
 

@@ -6,6 +6,7 @@ TUNGSTEN_TEST_ARTIFACTS) for a person to look at."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -166,3 +167,35 @@ def test_report_command_without_a_warehouse(tmp_path, monkeypatch):
     r = runner.invoke(app, ["report"])
     assert r.exit_code == 1
     assert "no serving file at" in r.output and "tungsten refresh" in r.output
+
+
+HOSTILE_NAME = "Evil <!--<script> & </script><b>x</b> \u2028\u2029 mine"
+
+
+@pytest.fixture
+def hostile_copy(built_warehouse, tmp_path):
+    """The serving file with a pipeline project named to end the report's embedded JSON early."""
+    copy = tmp_path / "tungsten.duckdb"
+    shutil.copy(served(built_warehouse), copy)
+    con = duckdb.connect(str(copy))
+    n = con.execute("UPDATE marts.project_pipeline SET project_name = ? WHERE project_name = "
+                    "(SELECT min(project_name) FROM marts.project_pipeline)", [HOSTILE_NAME]).fetchall()[0][0]
+    con.close()
+    assert n >= 1
+    return copy
+
+
+def test_a_hostile_project_name_cannot_blank_the_report(hostile_copy):
+    """Issue 27, item 11: the name is in the embedded JSON as \\u escapes, read back whole, and
+    every chart still draws."""
+    result = build_report(hostile_copy)
+    text = result.path.read_text(encoding="utf-8")
+    start = text.index('id="report-specs">') + len('id="report-specs">')
+    embedded = text[start:text.index("</script>", start)]
+    for raw in ("<!--", "<script", "</script", "<", ">", "&", "\u2028", "\u2029"):
+        assert raw not in embedded, raw
+    assert HOSTILE_NAME in json.dumps(json.loads(embedded), ensure_ascii=False)
+    check = open_in_chromium(result.path, artifacts("hostile"))
+    assert check.console_errors == [] and check.report["errors"] == []
+    drawn = [f for f in check.figures if f["status"] == "drawn"]
+    assert len(drawn) >= 15 and all(f["rendered"] == "yes" and f["svg"] >= 1 for f in drawn), drawn

@@ -134,3 +134,14 @@ def test_blocks_cut_anywhere_give_the_same_rows_and_file_lines(tmp_path, monkeyp
     assert got["source_line"].to_list() == expected
     assert got["hs_code"].to_list() == [rows[n - 2].split(",")[3] for n in expected]
     assert got["value_usd"].to_list() == pytest.approx([float(rows[n - 2].split(",")[4]) * 1000 for n in expected])
+
+
+@pytest.mark.parametrize("again", ["156,Atlantis,AT,CHN", "156,Atlantis,,ATL"])
+def test_a_code_table_that_lists_a_code_twice_is_refused(tmp_path, again):
+    """Issue 27, item 12: a second row for 156 would turn China's flows into Atlantis's."""
+    from baci_files import COUNTRIES
+
+    path = release(tmp_path, {2022: year_csv(2022, ["2022,156,392,261100,10,1"])}, countries=COUNTRIES + again + "\n")
+    message = str(refusal(path))
+    assert "country_codes_V202401b.csv" in message and "code 156" in message, message
+    assert "'China'" in message and "'Atlantis'" in message, message

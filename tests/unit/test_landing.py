@@ -4,6 +4,7 @@ why and leaves nothing behind."""
 import errno
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +67,34 @@ def test_a_read_only_landing_folder_is_named(tmp_path):
             landing.store(ro, "bgs_wms", "ef" * 32, src)
     finally:
         ro.chmod(0o700)
+
+
+@pytest.mark.parametrize("path", ["/proc/self/environ", "/proc/self/status", "/sys/kernel/mm/transparent_hugepage/enabled"])
+def test_kernel_files_are_refused_unread(tmp_path, path):
+    """/proc/self/environ is a regular file holding every variable of the process (API keys too)."""
+    if not os.path.isfile(path):
+        pytest.skip(f"{path} is not on this machine")
+    with pytest.raises(LandingError, match="kernel's /(proc|sys) file system"):
+        landing.store(tmp_path / "landing", "bgs_wms", "ab" * 32, Path(path))
+    assert not (tmp_path / "landing").exists()
+
+
+def test_a_path_that_resolves_into_proc_is_refused(tmp_path):
+    (tmp_path / "p").symlink_to("/proc/self")  # a link in a folder name, the file itself regular
+    with pytest.raises(LandingError, match="kernel's /proc"):
+        landing.check_regular_file(tmp_path / "p" / "environ")
+
+
+def test_landed_files_and_folders_are_not_world_readable(tmp_path):
+    old = os.umask(0o022)
+    try:
+        src = tmp_path / "a.csv"
+        src.write_text("x\n1\n")
+        dest = landing.store(tmp_path / "landing", "bgs_wms", "ab" * 32, src)
+        report = landing.write_report(tmp_path / "landing", "bgs_wms", "ab" * 32, "load1", {"ok": True})
+    finally:
+        os.umask(old)
+    for path in (dest, report):
+        assert path.stat().st_mode & 0o777 in (0o640, 0o600), oct(path.stat().st_mode)
+    for folder in (dest.parent, dest.parent.parent, tmp_path / "landing"):
+        assert folder.stat().st_mode & 0o777 in (0o750, 0o700), (folder, oct(folder.stat().st_mode))

@@ -15,6 +15,8 @@ from trade_files import BILATERAL, api_body, csv_text, record, rows
 
 from ingest.errors import ParseError
 from ingest.registry import parse_file
+from ingest.sources import folder_table
+from ingest.sources.itc_trademap import parser as itc_parser
 
 MARKETS = "Trade_Map_-_List_of_importing_markets_for_a_product_exported_by_China"
 EXPORTERS = "Trade_Map_-_List_of_exporters_for_the_selected_product"
@@ -307,3 +309,64 @@ def test_one_data_row_is_enough(tmp_path):
     assert rows(parse_file("comtrade", p)).height == 1
     t = write(tmp_path, f"{MARKETS}.txt", text_export(HEADER, [["Japan", "", "5"]]))
     assert rows(parse_itc(t, hs="2611"))["value_usd"].to_list() == [5000.0]
+
+
+# --- Real Trade Map exports read for what they say (issue 27, item 15) ---------------------------
+# ITC's own areas ("European Union Nes", "Caribbean Nes" ...) are areas, each with a code of its
+# own; two names of one table never become one code; a value header as ITC varies it
+# ("exported value in 2009, US Dollar thousand") is recognised.
+
+ITC_AREAS = ["European Union Nes", "Caribbean Nes", "Asia not elsewhere specified", "Centr.Amer.Com.Market (CACM) Nes",
+             "East Europe not elsewhere specified", "Europe EFTA not elsewhere specified", "Europe Othr. Nes",
+             "North Africa not elsewhere specified", "West Asia not elsewhere specified", "Area Nes",
+             "Territory not allocated"]
+
+
+def test_itcs_own_areas_are_read_as_areas_each_with_its_own_code(tmp_path):
+    body = [["World", "100", "110"], ["Japan", "10", "11"], *[[name, "1", "2"] for name in ITC_AREAS]]
+    f = rows(parse_itc(write(tmp_path, f"{MARKETS}.txt", text_export(HEADER, body)), hs="2611"))
+    areas = f.filter(pl.col("partner_published").is_in(ITC_AREAS)).select("partner_published", "partner_iso3",
+                                                                           "partner_is_area").unique()
+    assert areas.height == len(ITC_AREAS) and areas["partner_is_area"].all(), areas
+    assert areas["partner_iso3"].null_count() == 0 and areas["partner_iso3"].n_unique() == len(ITC_AREAS), areas
+    codes = dict(zip(areas["partner_published"], areas["partner_iso3"], strict=True))
+    assert codes["European Union Nes"] == "XEN" and codes["Caribbean Nes"] == "XCB" and codes["Area Nes"] == "XAN"
+
+
+def test_the_area_list_gives_every_itc_area_a_code_of_its_own():
+    from ingest.sources.itc_trademap.folder_tables import itc_areas
+
+    listed = folder_table(itc_parser.__file__, "areas")
+    assert len(itc_areas()) == len(listed) >= 20
+    assert len(set(itc_areas().values())) == len(listed)
+
+
+def test_two_names_read_as_one_area_are_refused(tmp_path):
+    body = [["World", "100", "110"], ["Area Nes", "1", "2"], ["Areas, nes", "3", "4"]]
+    path = write(tmp_path, f"{MARKETS}.txt", text_export(HEADER, body))
+    with pytest.raises(ParseError) as info:
+        parse_itc(path, hs="2611")
+    message = str(info.value)
+    assert "'Areas, nes'" in message and "'Area Nes'" in message and "XAN" in message and "line 4" in message
+
+
+@pytest.mark.parametrize("header", [
+    ["Importers", "exported value in 2019, US Dollar thousand", "exported value in 2020, US Dollar thousand"],
+    ["Importers", "EXPORTED VALUE IN 2019", "Exported  value  in 2020"],
+    ["Importers", "Exported value in 2019 (US Dollar thousand)", "Exported value in 2020 (US Dollar thousand)"],
+    ["Importers", "Exported value 2019", "Exported values 2020"],
+])
+def test_value_headers_as_itc_varies_them_are_recognised(tmp_path, header):
+    body = [["World", "100", "110"], ["Japan", "10", "11"]]
+    for name, data in ((f"{MARKETS}.txt", text_export(header, body)), (f"{MARKETS}.xls", html_export(header, body))):
+        f = rows(parse_itc(write(tmp_path, name, data), hs="2611"))
+        assert sorted(f["year"].unique()) == [2019, 2020], name
+        japan = f.filter((pl.col("partner_iso3") == "JPN") & (pl.col("year") == 2020)).row(0, named=True)
+        assert japan["value_usd"] == pytest.approx(11_000) and japan["flow"] == "export"
+
+
+def test_a_header_unit_the_reader_does_not_know_is_refused(tmp_path):
+    header = ["Importers", "Exported value in 2019, Euro million", "Exported value in 2020, Euro million"]
+    path = write(tmp_path, f"{MARKETS}.txt", text_export(header, [["World", "1", "2"]]))
+    with pytest.raises(ParseError, match="'Euro million' of the value columns is not a value unit"):
+        parse_itc(path, hs="2611")

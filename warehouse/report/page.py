@@ -57,9 +57,18 @@ def _e(value) -> str:
     return html.escape("" if value is None else str(value))
 
 
+# Inside <script>, HTML's tokenizer looks for "</script" and treats "<!--" then "<script" as an
+# escaped state in which the closing tag is no longer seen (one project name can swallow the rest
+# of the page). JSON lets every one of these characters be written as a \u escape instead;
+# U+2028/U+2029 are escaped too, for readers that take the JSON as JavaScript.
+_SCRIPT_SAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
 def _script_json(obj) -> str:
-    """JSON safe inside a <script> element."""
-    return json.dumps(obj, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+    """JSON safe inside a <script> element whatever its strings hold: <, >, & and the line
+    separators as \\u escapes (JSON.parse reads them back as the same characters)."""
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False).translate(_SCRIPT_SAFE)
 
 
 def _cell(value) -> str:

@@ -74,9 +74,10 @@ def _country_map(rows, file: str, where: str) -> dict[str, tuple[str, str, bool]
 
     iso = valid_iso3()
     out = {}
-    for code, name, iso3 in rows:
+    for n, (code, name, iso3) in enumerate(rows, 2):
         code = str(code).strip().lstrip("0") or "0"
         iso3 = (iso3 or "").strip()
+        _refuse_redefinition(out, code, name, iso3, file, where, n)
         if iso3 in iso:
             out[code] = (iso3, name, False)
         elif code in m49_codes():
@@ -84,6 +85,16 @@ def _country_map(rows, file: str, where: str) -> dict[str, tuple[str, str, bool]
         else:
             raise ParseError(file, f"{where}: BACI country {code} ({name!r}, {iso3!r}) maps to no ISO3 or trade area")
     return out
+
+
+def _refuse_redefinition(seen: dict[str, tuple[str, str, bool]], code: str, name: str, iso3: str, file: str,
+                         where: str, line: int) -> None:
+    """A code table lists each code once: a second row for a code (156 again as 'Atlantis') would
+    silently re-label every flow of that country, so it is refused naming both names, even when
+    the rows agree (a table that repeats itself is not the one CEPII published)."""
+    if code in seen:
+        raise ParseError(file, f"{where}: BACI country code {code} is listed twice, as {seen[code][1]!r} and "
+                               f"again as {name!r} ({iso3!r}): a code table may not redefine a country", line=line)
 
 
 def parse(path: str | Path, *, source: Source, vintage: str | None = None, data: bytes | None = None) -> ParsedFile:

@@ -5,7 +5,14 @@ quotes, a trailing tab on every line, and one "Exported value in YYYY" (or "Impo
 in YYYY") column per year, in thousand US$. What a row is depends on the table: the first
 column says Exporters, Importers, or Code + Product label, and with the flow of the value
 columns that fixes the layout (layouts.csv): a row is a reporter (partner World), a partner
-of the reporter, or a product of the reporter.
+of the reporter, or a product of the reporter. ITC varies the value header (lower case, the
+unit after the year: "exported value in 2009, US Dollar thousand"); the forms it takes are
+value_headers.csv, and a unit a header names must be one of units.csv.
+
+Names are ISO3 countries or areas: ITC's own areas ("European Union Nes", "Caribbean Nes",
+"Area Nes" ...) from areas.csv (ITC's country list with its numeric codes, each mapped through
+ingest/reference/trade_areas.csv to an area code of its own), then the names every source
+shares. Two different names of one table read as one code are refused, naming both.
 
 Its "Excel" download is not a workbook: it is an HTML document saved with an .xls name
 (UTF-8 or UTF-16, often with a byte-order mark) holding a title, a line "Product: <code>
@@ -40,13 +47,12 @@ from ingest.provenance import sha256_bytes
 from ingest.reference import normalize_key
 from ingest.sources import Source, default_vintage_from_name
 from ingest.tidy import ParsedFile
-from ingest.trade import TOTAL_CUSTOMS, TOTAL_MOT, TOTAL_PARTNER2, TRADE_SCHEMA, area_of_name, finish, is_area_code
+from ingest.trade import TOTAL_CUSTOMS, TOTAL_MOT, TOTAL_PARTNER2, TRADE_SCHEMA, finish, is_area_code
 
-from .folder_tables import WHOLE_FILE, _expected, layouts, names_from_file, units
+from .folder_tables import WHOLE_FILE, _expected, layouts, name_code, names_from_file, units, value_column
 from .table_reader import MAX_CELL, _too_big, read_table
 
 DATASET = "flows"
-VALUE_COLUMN = re.compile(r"^(Exported|Imported) value in (\d{4})$")
 def parse(path: str | Path, *, source: Source, vintage: str | None = None, data: bytes | None = None, reporter: str | None = None,
               hs: str | None = None) -> ParsedFile:
     path = Path(path)
@@ -54,14 +60,14 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
     data = path.read_bytes() if data is None else data
     table = read_table(data, file)
     header = table.header
-    layout, year_columns = _layout(header, file)
+    layout, year_columns, header_unit = _layout(header, file)
     named = {k: (v, "the file name") for k, v in names_from_file(file).items()}
     named.update(table.named)
     reporter_iso3 = _whole_file("reporter", layout, reporter, named, file)
     hs_code = _whole_file("product", layout, hs, named, file)
-    unit = table.unit or units()[normalize_key("US Dollar thousand")]
+    unit = _unit(table.unit, header_unit, file)
     to_usd = float(unit["to_usd"])
-    out, seen = [], 0
+    out, seen, names = [], 0, {}
     for i, fields, where in table.rows:
         if not any(f.strip() for f in fields):
             continue
@@ -76,6 +82,7 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
         if any(fields[len(header):]):
             raise ParseError(file, f"the row has values beyond the header's {len(header)} columns{where}", line=i)
         name = fields[0]
+        _one_name_per_code(names, name, layout, i, file)
         for col, year in year_columns:
             cell = re.sub(r"[,\s]", "", fields[col])
             if cell == "":
@@ -103,26 +110,65 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
 
 # --- the table's meaning ------------------------------------------------------------------------
 
-def _layout(header: list[str], file: str) -> tuple[dict[str, str], list[tuple[int, int]]]:
-    second = header[1] if len(header) > 1 and not VALUE_COLUMN.match(header[1]) else ""
+def _layout(header: list[str], file: str) -> tuple[dict[str, str], list[tuple[int, int]], str | None]:
+    """(layout, [(column, year)], the unit the value headers name or None) of a header row; the
+    value headers as ITC varies them (value_headers.csv), one flow and one unit for all."""
+    second = header[1] if len(header) > 1 and value_column(header[1]) is None else ""
     start = 2 if second else 1
-    years, prefixes = [], set()
+    years, prefixes, header_units = [], set(), set()
     for col in range(start, len(header)):
-        m = VALUE_COLUMN.match(header[col])
+        m = value_column(header[col])
         if not m:
             raise ParseError(file, f"unexpected column {header[col]!r}: expected 'Exported value in YYYY' or "
                                    "'Imported value in YYYY' (values in thousand US$)", line=1, field=header[col])
-        prefixes.add(f"{m.group(1)} value in")
-        years.append((col, int(m.group(2))))
+        prefixes.add(f"{m[0]} value in")
+        years.append((col, m[1]))
+        header_units.add(m[2])
     if not years:
         raise ParseError(file, f"no value columns: expected {_expected()}", line=1)
     if len(prefixes) > 1:
         raise ParseError(file, "both exported and imported value columns in one table: expected one flow", line=1)
+    named = {normalize_key(u): u for u in header_units if u}
+    if len(named) > 1 or (named and None in header_units):
+        raise ParseError(file, f"the value columns name different units ({', '.join(sorted(map(str, header_units)))}): "
+                               "expected one for the table", line=1)
     key = (header[0], second, prefixes.pop())
     if key not in layouts():
         raise ParseError(file, f"unknown Trade Map table: first column(s) {' + '.join(c for c in key[:2] if c)!r} "
                                f"with '{key[2]} YYYY'; expected {_expected()}", line=1, field=header[0])
-    return layouts()[key], years
+    return layouts()[key], years, next(iter(named.values()), None)
+
+
+def _unit(table_unit: dict[str, str] | None, header_unit: str | None, file: str) -> dict[str, str]:
+    """The table's value unit: its Unit line (HTML), else the one its value headers name, else
+    thousand US$ (the text export's). A header unit that is not in units.csv, or that differs
+    from the Unit line, is refused."""
+    unit = table_unit
+    if header_unit is not None:
+        said = units().get(normalize_key(header_unit))
+        if said is None:
+            known = ", ".join(repr(u["unit"]) for u in units().values())
+            raise ParseError(file, f"the unit {header_unit!r} of the value columns is not a value unit the reader knows: "
+                                   f"expected {known} (units.csv)", line=1)
+        if unit is not None and unit["unit"] != said["unit"]:
+            raise ParseError(file, f"the value columns say {header_unit!r} but the Unit line says {unit['unit']!r}",
+                             line=1)
+        unit = said
+    return unit or units()[normalize_key("US Dollar thousand")]
+
+
+def _one_name_per_code(names: dict[str, str], name: str, layout: dict[str, str], line: int, file: str) -> None:
+    """Two different names of one table read as the same country or area (two 'not elsewhere
+    specified' areas taken for one) would merge two rows into one code: refused naming both."""
+    if layout["row_role"] not in ("reporter", "partner"):
+        return
+    code = name_code(name)
+    if code is None:
+        return
+    first = names.setdefault(code, name)
+    if normalize_key(first) != normalize_key(name):
+        raise ParseError(file, f"{name!r} and {first!r} are both read as {code}: two rows for one "
+                               f"{'area' if is_area_code(code) else 'country'}", line=line, field=layout["first_column"])
 
 
 # What the file name or an option must give when the rows do not: (option, how to read
@@ -151,8 +197,8 @@ def _row(layout, name, fields, reporter_iso3, hs_code, year, value, line, value_
     role = layout["row_role"]
     reporter_name = name if role == "reporter" else None
     partner_name = name if role == "partner" else "World"
-    rep = area_of_name(name) if role == "reporter" else reporter_iso3
-    par = area_of_name(partner_name)
+    rep = name_code(name) if role == "reporter" else reporter_iso3
+    par = name_code(partner_name)
     hs = (fields[0].lstrip("'").upper() if role == "product" else hs_code)
     return {
         "freq": "A", "year": year, "period": str(year), "classification": "HS",
