@@ -7,10 +7,5 @@ select
     parent_company_id,
     note,
     source_ids,
-    source_id_file,
-    vintage,
-    source_file,
-    source_sha256,
-    source_item,
-    load_id
+    {{ curated_provenance() }}
 from {{ source('raw', 'companies') }}

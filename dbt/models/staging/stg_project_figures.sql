@@ -18,10 +18,5 @@ select
     note,
     source_id,
     value_t_w,
-    source_id_file,
-    vintage,
-    source_file,
-    source_sha256,
-    source_item,
-    load_id
+    {{ curated_provenance() }}
 from {{ source('raw', 'project_figures') }}

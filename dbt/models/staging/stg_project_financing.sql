@@ -12,10 +12,5 @@ select
     as_published,
     quote,
     source_id,
-    source_id_file,
-    vintage,
-    source_file,
-    source_sha256,
-    source_item,
-    load_id
+    {{ curated_provenance() }}
 from {{ source('raw', 'project_financing') }}

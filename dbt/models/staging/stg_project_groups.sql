@@ -4,10 +4,5 @@ select
     name,
     note,
     source_ids,
-    source_id_file,
-    vintage,
-    source_file,
-    source_sha256,
-    source_item,
-    load_id
+    {{ curated_provenance() }}
 from {{ source('raw', 'project_groups') }}

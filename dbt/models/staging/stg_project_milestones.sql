@@ -8,10 +8,5 @@ select
     rule,
     quote,
     source_id,
-    source_id_file,
-    vintage,
-    source_file,
-    source_sha256,
-    source_item,
-    load_id
+    {{ curated_provenance() }}
 from {{ source('raw', 'project_milestones') }}

@@ -7,10 +7,5 @@ select
     valid_from,
     source_id,
     quote,
-    source_id_file,
-    vintage,
-    source_file,
-    source_sha256,
-    source_item,
-    load_id
+    {{ curated_provenance() }}
 from {{ source('raw', 'project_stakes') }}

@@ -14,10 +14,5 @@ select
     lat,
     lon,
     source_ids,
-    source_id_file,
-    vintage,
-    source_file,
-    source_sha256,
-    source_item,
-    load_id
+    {{ curated_provenance() }}
 from {{ source('raw', 'projects') }}

@@ -1,0 +1,11 @@
+{#- The provenance columns every curated table read from projects.yml carries, in order: the
+    cited-sources file it was checked against, the edition, the file and its sha256, the YAML
+    item, the load (raw.claims, read from a CSV, has source_line instead of source_item). -#}
+{% macro curated_provenance() -%}
+    source_id_file,
+    vintage,
+    source_file,
+    source_sha256,
+    source_item,
+    load_id
+{%- endmacro %}
