@@ -47,12 +47,6 @@ def vega_bundle(cache_dir: Path | None = None) -> str:
     return text
 
 
-def cache_vega_bundle(cache_dir: Path) -> int:
-    """Make the bundle into cache_dir ahead of the report (a worker process does it while the run
-    publishes); its size."""
-    return len(vega_bundle(cache_dir))
-
-
 def _e(value) -> str:
     return html.escape("" if value is None else str(value))
 
