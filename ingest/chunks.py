@@ -40,10 +40,12 @@ def chunks_of(frame: pl.DataFrame | FrameChunks) -> Iterator[pl.DataFrame]:
         yield frame
         return
     from concurrent.futures import ThreadPoolExecutor
+    from contextlib import closing
 
-    it = iter(frame)
     done = object()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-reader") as pool:
+    # closing: a reader left suspended (the caller refused a chunk) is closed in this thread, not
+    # by a garbage collection in another, which can deadlock a thread pool's shutdown
+    with closing(iter(frame)) as it, ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-reader") as pool:
         pending = pool.submit(next, it, done)
         while True:
             chunk = pending.result()  # re-raises a ParseError of the reader here

@@ -190,6 +190,7 @@ def _write_validated(con, req: LoadRequest, lid: str):
     connection is only ever used by one thread at a time.
     """
     from concurrent.futures import Future, ThreadPoolExecutor
+    from contextlib import closing
 
     from warehouse.tables import get
     from warehouse.validate import (
@@ -202,9 +203,10 @@ def _write_validated(con, req: LoadRequest, lid: str):
     key_over_file = key if isinstance(req.frame, FrameChunks) else ()  # else GX checks it on the whole frame
     rows, chunks, evaluated, report = 0, 0, 0, {}
     key_hashes: list[pl.Series] = []  # one 64-bit hash of each row's key, to see whether any key repeats
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-writer") as writer:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-writer") as writer, \
+            closing(chunks_of(req.frame)) as chunks_read:  # closed here when a chunk is refused (ingest.chunks)
         writing: Future | None = None
-        for chunk in chunks_of(req.frame):
+        for chunk in chunks_read:
             chunks += 1
             if writing is not None:
                 writing.result()

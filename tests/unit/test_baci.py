@@ -145,3 +145,22 @@ def test_a_code_table_that_lists_a_code_twice_is_refused(tmp_path, again):
     message = str(refusal(path))
     assert "country_codes_V202401b.csv" in message and "code 156" in message, message
     assert "'China'" in message and "'Atlantis'" in message, message
+
+
+def test_a_refused_member_leaves_no_reader_thread_for_a_garbage_collection_to_end(tmp_path):
+    """A member refused mid-read has its block reader (and the thread that inflates ahead) closed
+    before the refusal reaches the caller, not left to a garbage collection: one that ran inside
+    another thread's start deadlocked on threading's shutdown lock (seen as a hung test)."""
+    import gc
+    import threading
+
+    path = release(tmp_path, {2021: year_csv(2021, ["2021,156,392,261100,1,1"]),
+                              2022: year_csv(2022, ["2022,156,392,261100,abc,1"])})
+    gc.collect()
+    gc.disable()  # only what the parser itself closes is closed
+    try:
+        refusal(path)
+        left = [t.name for t in threading.enumerate() if t.name.startswith(("baci-inflate", "baci-member"))]
+    finally:
+        gc.enable()
+    assert left == []

@@ -24,6 +24,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from functools import cache
 from pathlib import Path
 
@@ -146,9 +147,11 @@ def _from_release_zip(path, data, file, sha, source, vintage, names):
             stream = MemberStream(data if data is not None else path, infos[member])
         except MemberError as exc:
             raise ParseError(file, str(exc)) from None
-        with stream:
-            return _tidy(stream_rows(stream.next_block, file, f"member {member}: ", codes), countries, codes,
-                         rev, version, file, member, sha, source.id, year=year)
+        # closing: a member _tidy refuses leaves its block reader suspended with an inflating thread;
+        # closed here, in this thread, not by a garbage collection in whichever thread runs it
+        # (one that ran inside a new thread's start deadlocked on threading's shutdown lock)
+        with stream, closing(stream_rows(stream.next_block, file, f"member {member}: ", codes)) as rows:
+            return _tidy(rows, countries, codes, rev, version, file, member, sha, source.id, year=year)
 
     def read() -> Iterator[pl.DataFrame]:
         # several members at a time: each inflates (ISA-L, without the GIL) and scans on its own,
@@ -182,9 +185,9 @@ def _from_year_csv(path, data, file, sha, source, vintage):
     version = _check_vintage(source, f"HS{rev}_V{ver}", vintage, file)
 
     def read() -> Iterator[pl.DataFrame]:
-        with io.BytesIO(data) if data is not None else open(path, "rb") as stream:
-            yield _tidy(stream_rows(lambda: stream.read(BLOCK), file, "", codes), countries, codes, rev, version,
-                        file, None, sha, source.id, year=year)
+        with io.BytesIO(data) if data is not None else open(path, "rb") as stream, \
+                closing(stream_rows(lambda: stream.read(BLOCK), file, "", codes)) as rows:  # as in one_member
+            yield _tidy(rows, countries, codes, rev, version, file, None, sha, source.id, year=year)
 
     return _parsed(source, version, file, sha, f"CEPII BACI yearly CSV (HS{rev} V{ver}, {year})", read)
 
