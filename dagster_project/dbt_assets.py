@@ -58,11 +58,12 @@ def tungsten_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse:
 
     paths = warehouse.paths()
     forced = context.run.tags.get(FORCE_TAG) == "true"
-    if not forced and marts_up_to_date(paths):
-        context.log.info("marts up to date: nothing the marts depend on changed since the last publish")
-        return
     os.environ.update({"TUNGSTEN_BUILD_PATH": str(paths.build), "TUNGSTEN_HOME": str(paths.home)})
-    with writer_lock(paths, context.log.info):
+    # decided under the lock: another writer may have the build file open meanwhile
+    with writer_lock(paths, context.log.warning):
+        if not forced and marts_up_to_date(paths):
+            context.log.info("marts up to date: nothing the marts depend on changed since the last publish")
+            return
         invocation = dbt.cli(["build"], context=context, raise_on_error=False,
                              target_path=paths.dbt_target)
         yield from invocation.stream()

@@ -16,6 +16,7 @@ outcome of the validations that let in the rows it serves (when, and what).
 
 from pathlib import Path
 
+import duckdb
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -33,6 +34,7 @@ from dagster import (
 
 from dagster_project.resources import WarehouseResource
 from ingest.sources import all_sources
+from warehouse.build_file import damage_message, is_damage, set_aside
 from warehouse.reference_tables import REFERENCE_TABLES
 
 REFERENCE_KEYS = [AssetKey(name.split(".")) for name in REFERENCE_TABLES]
@@ -133,11 +135,17 @@ def load_sources(context: AssetExecutionContext, config: LoadConfig, warehouse: 
     materialized: set[AssetKey] = set()
     # one writer lock and one connection for the whole step (opening the build file and
     # checking its schema per source cost about 50 ms each)
-    with writer_lock(paths, context.log.info):
-        con = connect_build(paths)
+    with writer_lock(paths, context.log.warning):
+        con = connect_build(paths, context.log.warning)
         try:
             yield from _load_all(context, paths, con, config.files, errors, materialized)
             yield from _report_tables(context, con, materialized)
+        except duckdb.Error as exc:
+            if not is_damage(exc):
+                raise
+            con.close()  # found damaged past its opening: set aside now, made again by the next run
+            set_aside(paths.build)
+            raise Failure(description=damage_message(paths.build, exc)) from None
         finally:
             con.close()
     if errors:

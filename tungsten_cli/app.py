@@ -105,8 +105,22 @@ def _run_job(title: str, summary=None, **kwargs) -> None:
     except RefreshError as exc:
         err.print("error: " + str(exc), markup=False, highlight=False)
         raise typer.Exit(1) from None
+    except KeyboardInterrupt:  # before the run started: nothing to cancel
+        _cancelled(None)
+    if summary.cancelled:
+        _cancelled(summary.run_id)
     _report_if_stale(summary)
     _finish(summary)
+
+
+def _cancelled(run_id: str | None) -> None:
+    """Ctrl-C: one line saying what stays, exit status 130 (as a shell reports SIGINT)."""
+    from warehouse.paths import current
+
+    run = f" (Dagster run {run_id}, cancelled)" if run_id else ""
+    err.print(f"cancelled{run}: nothing was published halfway; the serving file {current().serving} is the last "
+              "good one, and loads that had counted stay for the next refresh", markup=False, highlight=False)
+    raise typer.Exit(130)
 
 
 def _report_if_stale(summary) -> None:
@@ -133,7 +147,11 @@ def report(
 ) -> None:
     """Write the report: one self-contained HTML file of charts, a map and tables from the serving file."""
     from warehouse.report import SpecError, build_report
+    from warehouse.served_area import refusal
 
+    if output is not None and (why := refusal(_paths(), output)) is not None:
+        err.print(f"error: {why}", markup=False, highlight=False)
+        raise typer.Exit(1)
     try:
         with err.status("writing the report..."):
             result = build_report(_paths().serving, output)
@@ -297,6 +315,7 @@ def sources() -> None:
 @app.command()
 def status() -> None:
     """The last loads, the last build, and how fresh each source is."""
+    from warehouse.parquet_export import problem as parquet_problem
     from warehouse.status import last_build, load_attempts, pending_loads, serving_lag, source_files_summary
 
     con = _read_build()
@@ -311,6 +330,9 @@ def status() -> None:
         lag = serving_lag(con, _paths().serving)
         out.print(f"serving file: {lag}" if lag else "serving file: current (built from everything the build holds)",
                   markup=False, highlight=False)
+        if (why := parquet_problem(_paths().serving)) is not None:
+            out.print(f"Parquet folder: {why}; the next `tungsten refresh` writes it again from the serving file",
+                      markup=False, highlight=False)
         for load_id, raw_table, started in pending_loads(con):
             out.print(f"[yellow]unfinished load[/] {load_id} into raw.{raw_table} (started {started}): "
                       "cut short before it counted (its rows are not part of raw.*); the next load or refresh deletes them")
@@ -341,6 +363,9 @@ def main() -> None:
         app()
     except SystemExit:
         raise
+    except KeyboardInterrupt:  # Ctrl-C where no command handles it (an import, the arguments)
+        err.print("cancelled: nothing was changed", markup=False, highlight=False)
+        raise SystemExit(130) from None
     except Exception as exc:  # a defect or an unforeseen environment: one line, the traceback in a file
         raise SystemExit(_report_crash(exc)) from None
 

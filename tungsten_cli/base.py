@@ -87,12 +87,18 @@ def _read_build():
     """The build file read-only, or an exit with a message when there is none or it is being written."""
     import duckdb
 
+    from warehouse.build_file import damage_message, is_damage
     from warehouse.status import open_read_only
 
     paths = _paths()
     try:
         con = open_read_only(paths.build)
-    except duckdb.IOException:
+    except duckdb.Error as exc:
+        if is_damage(exc):
+            err.print(damage_message(paths.build, exc), markup=False)
+            raise typer.Exit(1) from None
+        if not isinstance(exc, duckdb.IOException):
+            raise
         err.print(f"the build warehouse is being written (a refresh or ingest is running): {paths.build}; "
                   "try again when it ends (the serving file stays readable with `tungsten sql`)", markup=False)
         raise typer.Exit(1) from None

@@ -18,7 +18,12 @@ from warehouse.paths import Paths
 from warehouse.refresh import RefreshSummary
 
 # telemetry off; nux off: no "Join the Dagster community" sign-up dialog in the UI
-DAGSTER_YAML = "telemetry:\n  enabled: false\nnux:\n  enabled: false\n"
+# Step output is not captured into files: the run's events hold what steps say (dbt's included),
+# and the capture's helper processes (a tail and an orphan watcher in the terminal's process group)
+# would print tracebacks of their own at Ctrl-C.
+DAGSTER_YAML = ("telemetry:\n  enabled: false\nnux:\n  enabled: false\ncompute_logs:\n"
+                "  module: dagster.core.storage.noop_compute_log_manager\n  class: NoOpComputeLogManager\n")
+EARLIER_YAMLS = ("telemetry:\n  enabled: false\nnux:\n  enabled: false\n",)  # what earlier versions wrote
 
 PID_TAG = "tungsten/pid"
 INVOCATION_TAG = "tungsten/invocation"
@@ -35,8 +40,9 @@ def dagster_home(paths: Paths) -> Path:
     """The Dagster instance's folder, made with telemetry and the sign-up prompt off if it is new."""
     home = Path(os.environ.get("DAGSTER_HOME") or paths.home / "dagster")
     home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    config = home / "dagster.yaml"
+    if not config.exists() or config.read_text() in EARLIER_YAMLS:  # a file the user edited stays theirs
+        config.write_text(DAGSTER_YAML)
     return home
 
 
@@ -120,12 +126,22 @@ def _execute(paths: Paths, summary: RefreshSummary, started: dt.datetime, *, for
         orphan.unlink(missing_ok=True)
     # Dagster and dbt write their own progress to stdout; the CLI prints a summary instead and
     # keeps theirs in a log file under TUNGSTEN_HOME/logs (and in the Dagster instance).
-    with open(log, "w") as fh, contextlib.redirect_stdout(fh), DagsterInstance.get() as instance, \
-            _RunWatcher(instance, invocation, on_event), \
-            execute_job(job, instance=instance, run_config=run_config(paths, executor, files), tags=tags,
-                        asset_selection=selection) as result:
-        summary.run_id = result.run_id
-        events = result.all_events
+    events = []
+    with open(log, "w") as fh, contextlib.redirect_stdout(fh), DagsterInstance.get() as instance:
+        try:
+            with _RunWatcher(instance, invocation, on_event), \
+                    execute_job(job, instance=instance, run_config=run_config(paths, executor, files), tags=tags,
+                                asset_selection=selection) as result:
+                summary.run_id = result.run_id
+                events = result.all_events
+        except KeyboardInterrupt:  # Ctrl-C outside a step (Dagster turns it into a step failure inside one)
+            summary.cancelled = True
+        summary.cancelled = summary.cancelled or any(
+            e.is_step_failure and e.step_failure_data.error is not None
+            and e.step_failure_data.error.cls_name in INTERRUPTED for e in events)
+        if summary.cancelled:
+            summary.run_id = _cancel_run(instance, invocation)
+            return
     summary.dbt_models = sum(1 for e in events if e.is_step_materialization and e.step_key == "tungsten_dbt")
     summary.dbt_tests = sum(1 for e in events if e.event_type_value == "ASSET_CHECK_EVALUATION"
                             and e.step_key == "tungsten_dbt" and e.asset_check_evaluation_data.passed)
@@ -182,6 +198,24 @@ class _RunWatcher:
                 return
 
 
+INTERRUPTED = ("DagsterExecutionInterruptedError", "KeyboardInterrupt")
+
+
+def _cancel_run(instance, invocation: str) -> str | None:
+    """Mark this invocation's run cancelled (it may have ended as failed by the interrupt, or not
+    have ended at all); returns its id."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    records = instance.get_run_records(RunsFilter(tags={INVOCATION_TAG: invocation}), limit=1)
+    if not records:
+        return None
+    run = records[0].dagster_run
+    if run.status != DagsterRunStatus.CANCELED:
+        instance.report_run_canceled(run, "cancelled by Ctrl-C (SIGINT) in `tungsten`: nothing was published "
+                                          "halfway; the next refresh goes on from the loads that counted")
+    return run.run_id
+
+
 def _end_orphaned_runs(instance) -> None:
     """Runs a killed `tungsten refresh` left "started" (no daemon watches in-process runs), or
     only created when the kill came before they started, are marked failed, saying so, once
@@ -216,27 +250,46 @@ def _failure_text(err) -> str:
 
 
 def _read_back(paths: Paths, summary: RefreshSummary, started: dt.datetime) -> None:
-    """Loads attempted and the build made since the run started, from the build file."""
+    """Loads attempted and the build made since the run started, from the build file (under the
+    writer lock: another writer may have started since this run's last step, and a reader of
+    the file would stop it from opening it)."""
+    import duckdb
+
+    from warehouse.build_file import damage_message, is_damage
+    from warehouse.refresh import writer_lock
+
+    if not paths.build.exists():
+        return
+    try:
+        with writer_lock(paths):
+            loads, build = _loads_and_build(paths, started)
+    except duckdb.Error as exc:
+        if not is_damage(exc):
+            raise
+        summary.errors.append(damage_message(paths.build, exc))
+        return
+    summary.loads += loads
+    if build and build[0] == "published":
+        summary.built = summary.published = True
+        summary.table_rows = _serving_counts(paths)
+
+
+def _loads_and_build(paths: Paths, started: dt.datetime):
     import duckdb
 
     from warehouse.load import LoadResult
 
-    if not paths.build.exists():
-        return
     con = duckdb.connect(str(paths.build), read_only=True)
     try:
-        for row in con.execute("""
+        loads = [LoadResult(*[("" if v is None and i == 1 else v) for i, v in enumerate(row)]) for row in con.execute("""
                 SELECT raw_table, vintage, file_name, status, rows, load_id, duration_s, message, report_path,
                        expectations_evaluated, expectations_failed
-                FROM meta.loads WHERE started_at >= ? ORDER BY started_at""", [started]).fetchall():
-            summary.loads.append(LoadResult(*[("" if v is None and i == 1 else v) for i, v in enumerate(row)]))
+                FROM meta.loads WHERE started_at >= ? ORDER BY started_at""", [started]).fetchall()]
         build = con.execute("SELECT status FROM meta.builds WHERE finished_at >= ? ORDER BY finished_at DESC LIMIT 1",
                             [started]).fetchone()
     finally:
         con.close()
-    if build and build[0] == "published":
-        summary.built = summary.published = True
-        summary.table_rows = _serving_counts(paths)
+    return loads, build
 
 
 def _serving_counts(paths: Paths) -> dict[str, int]:

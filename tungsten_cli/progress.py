@@ -7,9 +7,10 @@ script (or a test) can wait for a named point of the run: "load and validate fil
 
 from __future__ import annotations
 
+import logging
 import time
 
-from tungsten_cli.base import err
+from tungsten_cli.base import err, printable
 
 STAGES = {"load_sources": "load and validate files", "tungsten_dbt": "dbt build", "serving_file": "publish",
           "report": "report"}
@@ -30,6 +31,10 @@ class RunProgress:
         stage = step if step in STAGES else None
         if event is None:
             message = entry.user_message or ""
+            # the job's own warnings (a writer waited for, a damaged build file set aside), said as they
+            # happen; Dagster's about steps skipped after a failure are not: the failure is said
+            if entry.level >= logging.WARNING and not message.startswith("Dependencies for step"):
+                err.print(f"{STAGES.get(step, step)}: {printable(message)}", markup=False, highlight=False)
             if stage == "load_sources" and message.startswith(("loading ", "validating and loading ")):
                 self.files += 1
                 self.status.update(f"1/3 loading and validating files: {self.files} so far ({message})")

@@ -74,9 +74,14 @@ def _rows(n: int) -> str:
 def _check_output(output: Path) -> None:
     """Exit with a message when --output cannot be written: an unknown ending, a folder, or a
     folder that does not exist (before the query runs, so nothing is computed for nothing)."""
+    from warehouse.served_area import refusal
+
     if output.suffix.lower() not in OUTPUT_WRITERS:
         err.print(f"error: --output {output}: the file name must end in {', '.join(OUTPUT_WRITERS)}", markup=False)
         raise typer.Exit(2)
+    if (why := refusal(_paths(), output)) is not None:
+        err.print(f"error: --output {why}", markup=False, highlight=False)
+        raise typer.Exit(1)
     if output.is_dir():
         err.print(f"error: --output {output} is a folder; give a file name inside it", markup=False)
         raise typer.Exit(1)
@@ -267,10 +272,14 @@ def export(
     serving file), CSV or Excel (a file per table)."""
     from warehouse.parquet_export import ExportError
     from warehouse.parquet_export import export as run_export
+    from warehouse.served_area import refusal
 
     paths = _paths()
     if not paths.serving.exists():
         err.print(f"error: no serving file at {paths.serving}; run `tungsten refresh` first", markup=False)
+        raise typer.Exit(1)
+    if (why := refusal(paths, folder)) is not None:
+        err.print(f"error: {why}", markup=False, highlight=False)
         raise typer.Exit(1)
     try:
         with err.status(f"exporting to {folder}..."):

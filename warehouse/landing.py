@@ -110,3 +110,35 @@ def write_report(landing: Path, source_id: str, sha256: str, load_id: str, repor
     path.write_text(json.dumps(report, indent=1, default=str, ensure_ascii=False), encoding="utf-8")
     os.chmod(path, FILE_MODE)
     return path
+
+
+JOURNAL = "journal.jsonl"
+
+
+def record_loaded(landing: Path, landed: Path, source: str, vintage: str | None, options: dict | None) -> None:
+    """Append a user's file whose load counted to landing's journal: the files, in the order they
+    were loaded, that make the build file again if it is ever damaged (warehouse.build_file)."""
+    entry = {"source": source, "path": landed.relative_to(landing).as_posix(), "vintage": vintage,
+             "options": {k: v for k, v in (options or {}).items() if v is not None}}
+    path = landing / JOURNAL
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.chmod(path, FILE_MODE)
+
+
+def loaded_files(landing: Path) -> list[dict]:
+    """The journal's entries in load order; a line a kill cut short is not an entry."""
+    path = landing / JOURNAL
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict) and {"source", "path"} <= entry.keys():
+            entries.append(entry)
+    return entries

@@ -120,11 +120,12 @@ def publish_version(con: duckdb.DuckDBPyConnection, catalog: str, tables: Iterab
     Call swap() once the serving file itself is in place."""
     versions = versions_dir(serving)
     versions.mkdir(parents=True, exist_ok=True)
-    partial = versions / f"{build['build_id']}.partial"
+    name = build.get("version") or build["build_id"]  # a repair may write the same build under a new name
+    partial = versions / f"{name}.partial"
     remove(partial)
     try:
         write_tables(con, catalog, tables, partial, build)
-        final = versions / build["build_id"]
+        final = versions / name
         os.rename(partial, final)
     except BaseException:
         remove(partial)
@@ -253,3 +254,61 @@ def _served_build(con: duckdb.DuckDBPyConnection) -> dict:
     except duckdb.Error:
         return {}
     return dict(zip(cols, row, strict=True)) if row else {}
+
+
+# --- the served Parquet folder checked against the serving file ----------------------------
+
+
+def problem(serving: Path) -> str | None:
+    """Why `tungsten.parquet` does not hold exactly the serving file's build (another build, a
+    table missing or added, a file changed or put there), or None when it does. Every run asks,
+    so a folder a kill left a build behind, or one someone wrote into, is written again."""
+    link = parquet_link(serving)
+    if not serving.exists():
+        return None  # nothing served yet: the first publish writes both
+    if not link.exists():
+        return f"{link} is missing"
+    version = current_version(serving)
+    try:
+        manifest = read_manifest(version)
+        entries = {e["path"]: e for e in manifest["tables"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"{link} has no readable {MANIFEST} ({exc})"
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        build_id = _served_build(con).get("build_id")
+        tables = {f"{s}/{t}/{DATA_FILE}" for s, t in served_tables(con)}
+    finally:
+        con.close()
+    held = manifest.get("build", {}).get("build_id")
+    if held != build_id:
+        return f"{link} holds build {held}, the serving file build {build_id}"
+    if set(entries) != tables:
+        return f"{link} lists {len(entries)} tables, the serving file has {len(tables)}"
+    found = {p.relative_to(version).as_posix() for p in version.rglob("*") if not p.is_dir()}
+    if extra := sorted(found - set(entries) - {MANIFEST}):
+        return f"{link} holds files publishing did not write: {', '.join(extra[:3])}"
+    for path, e in entries.items():
+        f = version / path
+        if not f.is_file() or f.stat().st_size != e["bytes"] or sha256_file(f) != e["sha256"]:
+            return f"{link}/{path} is not the file publishing wrote"
+    return None
+
+
+def repair(serving: Path) -> Path:
+    """Write the serving file's build as a new Parquet version and switch tungsten.parquet to it."""
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        catalog = con.execute("SELECT current_database()").fetchone()[0]
+        build = {**_served_build(con), "serving_file": serving.name}
+        build.setdefault("build_id", new_build_id())
+        stale = versions_dir(serving) / build["build_id"]
+        if stale.exists() and Path(os.path.realpath(parquet_link(serving))) != stale:
+            remove(stale)  # a version a kill left unswitched (or one written into): made again whole
+        elif stale.exists():  # the served version itself was changed: write beside it under a new name
+            build = {**build, "version": new_build_id()}
+        version = publish_version(con, catalog, served_tables(con), serving, build)
+    finally:
+        con.close()
+    swap(serving, version)
+    return version

@@ -12,7 +12,7 @@ import duckdb
 from ingest.provenance import sha256_file
 from ingest.snapshot import SnapshotFile, load_manifest
 from ingest.sources import all_sources
-from warehouse import dbt_build
+from warehouse import dbt_build, parquet_export
 from warehouse.paths import Paths
 from warehouse.publish import leftovers, served_fingerprints
 
@@ -109,4 +109,9 @@ def up_to_date(paths: Paths) -> bool:
         return False
     finally:
         con.close()
-    return served_fingerprints(paths.serving) == fingerprints
+    if served_fingerprints(paths.serving) != fingerprints:
+        return False
+    try:
+        return parquet_export.problem(paths.serving) is None
+    except (duckdb.Error, OSError):
+        return False

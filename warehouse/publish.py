@@ -13,7 +13,11 @@ without a DuckDB driver read the same build. meta.published names the build (bui
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -114,9 +118,30 @@ def publish(build_path: Path, serving_path: Path, fingerprints: dict[str, str] |
     con.close()
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
-    os.replace(tmp, serving_path)
-    parquet_export.swap(serving_path, version)
+    with _signals_deferred():  # the serving file and the Parquet folder switch together
+        os.replace(tmp, serving_path)
+        parquet_export.swap(serving_path, version)
     return counts
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Ctrl-C (SIGINT) and SIGTERM wait until the block is done, then act as they would have:
+    a run stopped between the two switches would serve a build whose Parquet folder is the
+    previous one. Only the main thread can set handlers; elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {sig: signal.signal(sig, lambda number, _frame: received.append(number))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        if received:
+            signal.raise_signal(received[0])
 
 
 PUBLISHED_COMMENTS = {

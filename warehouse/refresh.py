@@ -29,7 +29,8 @@ from ingest.provenance import sha256_bytes, sha256_file
 from ingest.snapshot import SnapshotFile, load_manifest
 from ingest.sources import Source
 from ingest.tidy import empty_frame
-from warehouse import dbt_build, landing, reference_tables
+from warehouse import dbt_build, landing, parquet_export, reference_tables
+from warehouse.build_file import is_damage, set_aside
 from warehouse.load import (
     LoadRefused,
     LoadRequest,
@@ -66,6 +67,7 @@ class RefreshSummary:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # the run went on; said after the summary
     deferred: bool = False  # loaded, build and publish left to the next refresh
+    cancelled: bool = False  # stopped by Ctrl-C (SIGINT): the run is cancelled, nothing published halfway
     run_id: str | None = None  # the Dagster run of the daily job, when one ran
 
     @property
@@ -99,30 +101,88 @@ def writer_lock(paths: Paths, progress: Progress = lambda _m: None) -> Iterator[
                 time.sleep(0.2)
         try:
             # Whoever holds the lock is the only writer, so temporary copies beside the serving
-            # file are a killed publish's orphans: remove them now, even if this run publishes nothing.
+            # file are a killed publish's orphans: remove them now, even if this run publishes nothing;
+            # and a Parquet folder that is not the serving file's build (a kill between the two
+            # switches, files written into it) is written again from the serving file.
             remove_leftovers(paths.serving)
+            if (why := parquet_export.problem(paths.serving)) is not None:
+                version = parquet_export.repair(paths.serving)
+                progress(f"the Parquet folder was not the serving file's build ({why}): written again from it "
+                         f"({version.name})")
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def connect_build(paths: Paths) -> duckdb.DuckDBPyConnection:
+def connect_build(paths: Paths, progress: Progress = lambda _m: None) -> duckdb.DuckDBPyConnection:
     """The build file, its schema current, the rows of any load a crash interrupted deleted
     (DuckDB lets one process at a time open the file for writing, so no load is running).
-    A build file of the layout before raw families (raw.usgs_mcs_world...) is moved aside,
-    not migrated: the build is rebuilt from the snapshot, and files users ingested stay in landing/."""
-    con = duckdb.connect(str(paths.build))
-    old = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
-                      "AND table_name = 'usgs_mcs_world'").fetchone()[0]
-    if old:
-        con.close()
-        aside = paths.build.with_name(paths.build.name + ".before-raw-families")
-        paths.build.replace(aside)
-        con = duckdb.connect(str(paths.build))
-    apply_duckdb_settings(con)
-    ensure_schema(con)
-    discard_unfinished(con)
+    A damaged build file is set aside and made again: a new file, into which the files users
+    gave are loaded again from landing/ in their order (the snapshot and curated files follow
+    in the daily job, as on a first run)."""
+    try:
+        return _open_build(paths)
+    except duckdb.Error as exc:
+        if not is_damage(exc):
+            raise
+        aside = set_aside(paths.build)
+        progress(f"the build file was damaged ({str(exc).splitlines()[0]}): set aside as {aside.name}; "
+                 "rebuilding it from landing/ and the snapshot")
+    con = _open_build(paths)
+    _reload_landed(paths, con, progress)
     return con
+
+
+def _open_build(paths: Paths) -> duckdb.DuckDBPyConnection:
+    """A build file of the layout before raw families (raw.usgs_mcs_world...) is moved aside,
+    not migrated: the build is rebuilt from the snapshot, and files users ingested stay in landing/."""
+    con = _connect_when_free(paths.build)
+    try:
+        old = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
+                          "AND table_name = 'usgs_mcs_world'").fetchone()[0]
+        if old:
+            con.close()
+            aside = paths.build.with_name(paths.build.name + ".before-raw-families")
+            paths.build.replace(aside)
+            con = duckdb.connect(str(paths.build))
+        apply_duckdb_settings(con)
+        ensure_schema(con)
+        discard_unfinished(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+READER_WAIT_S = 10.0
+
+
+def _connect_when_free(build: Path) -> duckdb.DuckDBPyConnection:
+    """Open the build file for writing. The writer lock keeps other writers out, not readers
+    (`tungsten status`, the no-op check open it read-only for a moment, and DuckDB then refuses
+    a writer): such a conflict is waited out for a few seconds."""
+    deadline = time.monotonic() + READER_WAIT_S
+    while True:
+        try:
+            return duckdb.connect(str(build))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def _reload_landed(paths: Paths, con: duckdb.DuckDBPyConnection, progress: Progress) -> None:
+    """Load again, in order, the user's files whose loads counted (landing's journal)."""
+    entries = landing.loaded_files(paths.landing)
+    for entry in entries:
+        landed = paths.landing / entry["path"]
+        try:
+            load_one_file(paths, con, entry["source"], landed, progress, vintage=entry.get("vintage"), origin="user",
+                          options=entry.get("options") or None, journal=False)
+        except (LoadRefused, ParseError) as exc:
+            progress(f"not reloaded from landing: {str(exc).splitlines()[0]}")
+    if entries:
+        progress(f"reloaded {len(entries)} file(s) users gave from landing/")
 
 
 def _request(snap: SnapshotFile, data: bytes) -> LoadRequest:
@@ -208,8 +268,10 @@ SMALL_FILE_BYTES = 64 << 20  # read whole into memory below this; larger files a
 
 
 def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, file: Path, progress: Progress, *,
-                  vintage: str | None = None, origin: str = "user", options: dict | None = None) -> list[LoadResult]:
-    """Land, parse, validate and load one file (all its tables or none). Raises ParseError or LoadRefused."""
+                  vintage: str | None = None, origin: str = "user", options: dict | None = None,
+                  journal: bool = True) -> list[LoadResult]:
+    """Land, parse, validate and load one file (all its tables or none). Raises ParseError or LoadRefused.
+    A user's file whose load counted goes into landing's journal (journal=False: it is being reloaded from it)."""
     from ingest.registry import parse_file
     from ingest.sources import resolve_command_name
     from warehouse.validate import warm_up
@@ -246,10 +308,13 @@ def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, fil
     progress(f"validating and loading {file.name} ({parsed.format}, {parsed.vintage}"
              + (f", {rows} rows)" if rows is not None else ", in chunks)"))
     try:
-        return load_file(con, requests, landing_dir=paths.landing, landed_path=landed)
+        results = load_file(con, requests, landing_dir=paths.landing, landed_path=landed)
     except ParseError as exc:  # a later chunk of a streamed file
         unreadable(exc)
         raise
+    if origin == "user" and journal:
+        landing.record_loaded(paths.landing, landed, source, vintage, options)
+    return results
 
 
 def raw_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
@@ -356,7 +421,7 @@ def load_files(paths: Paths, files: list[tuple[str, Path, str | None]], progress
     t0 = time.perf_counter()
     summary = RefreshSummary(serving_path=paths.serving, deferred=True)
     with writer_lock(paths, progress):
-        con = connect_build(paths)
+        con = connect_build(paths, progress)
         try:
             for source, file, vintage in files:
                 try:

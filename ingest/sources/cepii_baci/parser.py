@@ -22,6 +22,7 @@ import io
 import math
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
@@ -137,7 +138,8 @@ def _from_release_zip(path, data, file, sha, source, vintage, names):
         raise ParseError(file, f"no country_codes_V{ver}.csv member: the release's country table is needed "
                                "to read its numeric codes")
     with _open_zip(path, data, file) as zf:
-        countries = _country_map(_code_rows(zf.read(country_member), file, country_member), file, country_member)
+        countries = _country_map(_code_rows(_small_member(zf, country_member, file), file, country_member), file,
+                                 country_member)
         infos = {i.filename: i for i in zf.infolist()}
     version = _check_vintage(source, f"HS{rev}_V{ver}", vintage, file)
     members = [(m.string, int(m["year"])) for m in years]
@@ -199,6 +201,22 @@ def _open_zip(path, data, file) -> zipfile.ZipFile:
         raise ParseError(file, f"a damaged zip archive: {exc}") from None
 
 
+CODE_MEMBER_MAX_BYTES = 1 << 20  # CEPII's country table is some 10 KB
+
+
+def _small_member(zf: zipfile.ZipFile, member: str, file: str) -> bytes:
+    """A small member read whole, never past CODE_MEMBER_MAX_BYTES whatever its header says."""
+    try:
+        with zf.open(member) as fh:
+            raw = fh.read(CODE_MEMBER_MAX_BYTES + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        raise ParseError(file, f"member {member}: cannot be read ({exc})") from None
+    if len(raw) > CODE_MEMBER_MAX_BYTES:
+        raise ParseError(file, f"member {member}: more than {CODE_MEMBER_MAX_BYTES:,} bytes inflated; a country "
+                               "table is some 10 KB (a decompression bomb?)")
+    return raw
+
+
 def _code_rows(raw: bytes, file: str, member: str) -> list[tuple[str, str, str]]:
     text = raw.decode("utf-8-sig", errors="replace")
     reader = csv.DictReader(io.StringIO(text))
@@ -235,13 +253,12 @@ def _from_database(path, file, sha, source, vintage):
         country_table = f"country_codes_V{ver}"
         db.require(country_table, file)
         codes = _tungsten_codes_or_refuse(rev, file)
-        countries = _country_map(db.con.execute(
-            f'SELECT country_code, country_name, country_iso3 FROM "{country_table}"').fetchall(), file, country_table)
-        marks = ",".join("?" * len(codes))
-        rows = db.con.execute(
-            f"SELECT rowid, t, i, j, k, v, q FROM baci_trade WHERE CAST(k AS TEXT) IN ({marks}) ORDER BY rowid",
-            [str(int(c)) for c in codes]).fetchall()
         where = f"{db.member or file}, table baci_trade"
+        countries = _country_map(db.rows(f'SELECT country_code, country_name, country_iso3 FROM "{country_table}"', [],
+                                         file, country_table), file, country_table)
+        marks = ",".join("?" * len(codes))
+        rows = db.rows(f"SELECT rowid, t, i, j, k, v, q FROM baci_trade WHERE CAST(k AS TEXT) IN ({marks}) ORDER BY rowid",
+                       [str(int(c)) for c in codes], file, "baci_trade")
         fmt = (f"BACI baci.db (HS{rev} V{ver}) from the {db.wheel_name} wheel, member {db.member}, sha256 {db.member_sha256}"
                if db.wheel_name else f"BACI SQLite database (HS{rev} V{ver}), sha256 {db.member_sha256}")
     version = _check_vintage(source, f"HS{rev}_V{ver}", vintage, file)

@@ -125,11 +125,27 @@ def _claim_rows(reader: csv.DictReader, file: str, source: Source, version: str,
 
 # --- projects ---------------------------------------------------------------------------
 
+def refuse_aliases(text: str, file: str) -> None:
+    """An alias (*name) repeats a node an anchor (&name) defined; nested, a few hundred bytes of
+    them stand for billions of nodes ("billion laughs") that any walk over the document would
+    take forever to visit. The curated files have no use for them, so the first one is refused,
+    found from the parser's events before any document is built."""
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            mark = event.start_mark
+            raise ParseError(file, f"a YAML alias (*{str(event.anchor)[:40]}): anchors and aliases are not accepted "
+                                   "in curated files (write each value out)", line=mark.line + 1 if mark else None)
+
+
 def parse_projects(path: str | Path, *, source: Source, vintage: str | None = None, data: bytes | None = None) -> ParsedFile:
     path = Path(path)
     data = path.read_bytes() if data is None else data
     text, encoding = decode(data, path.name)
     sha = sha256_bytes(data)
+    try:
+        refuse_aliases(text, path.name)
+    except yaml.YAMLError:
+        pass  # not YAML at all: said below, where the document is read
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:

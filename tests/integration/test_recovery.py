@@ -1,0 +1,145 @@
+"""Recovery without the user's help: a build file whose bytes were damaged is set aside and made
+again by the next refresh, from the snapshot, the curated files and the files users gave (kept in
+landing/ with the journal of the loads that counted), and the marts it publishes are the ones
+served before."""
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+import duckdb
+import pytest
+from integration_helpers import BGS
+
+pytestmark = pytest.mark.slow
+
+DAMAGED_AT = 3 * 4096  # inside the file's first data blocks: DuckDB checks their checksums on opening
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from tungsten_cli.app import main; main()", *args],
+                          capture_output=True, text=True, env=dict(os.environ), timeout=900)
+
+
+def _marts(serving) -> dict[str, tuple]:
+    """Each mart's row count and an order-free digest of its rows (columns of timestamps left out:
+    they say when, not what; floating-point figures to 9 significant digits, as sums over two
+    threads may differ in their last bits)."""
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        out = {}
+        for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall():
+            cols = [(c, t) for c, t in con.execute("SELECT column_name, data_type FROM duckdb_columns() "
+                                                   "WHERE schema_name = 'marts' AND table_name = ?", [table]).fetchall()
+                    if "TIMESTAMP" not in t and c not in ("build_id", "built_at")]
+            row = ", ".join(f"printf('%.9g', \"{c}\")" if t in ("DOUBLE", "FLOAT") else f'"{c}"' for c, t in cols)
+            out[table] = con.execute(f"SELECT count(*), sum(hash(row({row}))) FROM marts.\"{table}\"").fetchone()
+        return out
+    finally:
+        con.close()
+
+
+def test_a_damaged_build_file_is_rebuilt_from_landing(warehouse, tmp_path):
+    path = tmp_path / "BGS_tungsten_production.csv"
+    path.write_text((BGS / "BGS_tungsten_production.csv").read_text().replace(",59,Mine production", ",60,Mine production", 1))
+    r = _cli("ingest", "bgs", str(path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    before = _marts(warehouse.serving)
+
+    with open(warehouse.build, "r+b") as fh:
+        fh.seek(DAMAGED_AT)
+        fh.write(b"\xde\xad" * 2048)
+
+    status = _cli("status")
+    assert status.returncode == 1
+    assert "is damaged" in status.stderr and "rebuilds it from landing" in status.stderr, status.stderr
+    assert "Traceback" not in status.stderr + status.stdout and not list((warehouse.home / "logs").glob("crash-*"))
+
+    r = _cli("refresh", "--force")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "the build file was damaged" in r.stderr and "rebuilding it from landing/" in r.stderr, r.stderr
+    assert "reloaded 1 file(s) users gave from landing/" in r.stderr, r.stderr
+    assert list(warehouse.home.glob("build.duckdb.damaged-*")), "the damaged file is kept aside"
+    con = duckdb.connect(str(warehouse.build), read_only=True)
+    try:
+        held = con.execute("SELECT file_name FROM meta.source_files WHERE origin = 'user'").fetchall()
+    finally:
+        con.close()
+    assert held == [("BGS_tungsten_production.csv",)]
+    assert _marts(warehouse.serving) == before
+
+
+def _start(*args: str, **env: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", "from tungsten_cli.app import main; main()", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **env}, start_new_session=True)
+
+
+def _wait_for(proc: subprocess.Popen, said: str, timeout: float = 600) -> list[str]:
+    """Read proc's stderr until a line holds `said` (the lines read so far); fails when it ends first."""
+    lines = []
+    seen = threading.Event()
+
+    def read() -> None:
+        for line in proc.stderr:
+            lines.append(line)
+            if said in line:
+                seen.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    assert seen.wait(timeout), f"never said {said!r}: {''.join(lines)[-2000:]}"
+    return lines
+
+
+def test_a_second_writer_waits_for_the_first(warehouse):
+    """A refresh started while another writer holds the build file says it waits, and goes on when it ends."""
+    with open(warehouse.lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        proc = _start("refresh", "--force")
+        lines = _wait_for(proc, "waiting for another writer of the build file")
+    out, rest = proc.communicate(timeout=900)
+    assert proc.returncode == 0, "".join(lines) + rest
+    assert "Traceback" not in rest and "published" in out
+
+
+def test_a_writer_waits_up_to_its_limit(warehouse):
+    with open(warehouse.lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        proc = _start("refresh", "--force", TUNGSTEN_LOCK_WAIT_S="1")
+        out, said = proc.communicate(timeout=900)
+    assert proc.returncode == 1, out + said
+    assert "another refresh has held" in said and "for over 1 s" in said, said
+    assert "Traceback" not in said and "Dependencies for step" not in said
+    assert not list((warehouse.home / "logs").glob("crash-*"))
+
+
+@pytest.mark.parametrize("point", ["load and validate files: started", "dbt build: started"])
+def test_ctrl_c_cancels_the_run_and_publishes_nothing(warehouse, monkeypatch, point):
+    """SIGINT to the run's process group (what a terminal's Ctrl-C sends) at a named point of the
+    run: exit 130 with one line, the run cancelled in Dagster, the served file as it was."""
+    from dagster import DagsterInstance, DagsterRunStatus
+
+    served = warehouse.serving.read_bytes()
+    proc = subprocess.Popen([sys.executable, "-c", "from tungsten_cli.app import main; main()", "refresh", "--force"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+                            start_new_session=True,
+                            # a shell may start its jobs with SIGINT ignored; a terminal's user has it
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    lines = _wait_for(proc, point)
+    os.killpg(proc.pid, signal.SIGINT)
+    _out, rest = proc.communicate(timeout=300)
+    said = "".join(lines) + rest
+    assert proc.returncode == 130, said
+    assert "cancelled (Dagster run" in said and "nothing was published halfway" in said, said
+    assert "Traceback" not in said and "KeyboardInterrupt" not in said, said
+    assert not list((warehouse.home / "logs").glob("crash-*"))
+    assert warehouse.serving.read_bytes() == served
+    monkeypatch.setenv("DAGSTER_HOME", str(warehouse.home / "dagster"))
+    with DagsterInstance.get() as instance:
+        newest = instance.get_runs(limit=1)[0]
+        assert newest.status == DagsterRunStatus.CANCELED
+    r = _cli("refresh")
+    assert r.returncode == 0, r.stdout + r.stderr
