@@ -100,6 +100,7 @@ class UserFile(Config):
     vintage: str | None = None
     reporter: str | None = None
     hs: str | None = None
+    replace_edition: bool = False  # this file's rows become the edition, even where it covers less
 
 
 class LoadConfig(Config):
@@ -171,7 +172,7 @@ def _load_user_files(context: AssetExecutionContext, paths, con, files: list[Use
         try:
             by_source.setdefault(src.id, []).extend(load_one_file(
                 paths, con, f.source, Path(f.path), context.log.info, vintage=f.vintage, origin="user",
-                options={"reporter": f.reporter, "hs": f.hs}))
+                options={"reporter": f.reporter, "hs": f.hs}, replace_edition=f.replace_edition))
         except LoadRefused as exc:
             by_source.setdefault(src.id, []).extend(exc.results)
             errors.append(str(exc))

@@ -178,13 +178,17 @@ def ingest(
     publish: bool = typer.Option(True, "--publish/--no-publish",
                                  help="--no-publish: only parse, validate and load into the build warehouse; "
                                       "the next `tungsten refresh` rebuilds the marts and publishes (for several bulk files)."),
+    replace_edition: bool = typer.Option(False, "--replace-edition",
+                                         help="Make this file's rows the whole edition, even where it covers fewer "
+                                              "years, metrics or products than the edition held (which is refused "
+                                              "otherwise)."),
 ) -> None:
     """Load one file (a publisher's, or a curated claims/projects file), then rebuild the marts and publish.
 
     The file goes through the daily Dagster job (its load step's run configuration), so its load
     and GX check show in the Dagster UI like a snapshot file's."""
-    _run_files([_user_file(source, file, vintage, reporter=reporter, hs=hs)], f"ingesting {file.name}...",
-               load_only=not publish)
+    _run_files([_user_file(source, file, vintage, reporter=reporter, hs=hs, replace_edition=replace_edition)],
+               f"ingesting {file.name}...", load_only=not publish)
 
 
 def _user_file(source: str, file: Path, vintage: str | None, **options) -> dict:

@@ -44,6 +44,7 @@ class LoadRequest:
     file_name: str
     sha256: str
     file_meta: dict = field(default_factory=dict)  # original file and provenance, for meta.source_files
+    replace_edition: bool = False  # the user asked: this file's rows replace the edition, whatever it covers
 
 
 @dataclass
@@ -118,6 +119,10 @@ def load_file(con: duckdb.DuckDBPyConnection, requests: list[LoadRequest], *, la
             if not outcome.success:
                 break  # the file is refused; later tables are not worth validating
         if all(o.success for _r, _l, o, _n in outcomes):
+            narrower = [(req, lost) for req, lid, _o, _n in outcomes if (lost := _uncovered(con, req, lid))]
+            if narrower:
+                _discard(con, pending)
+                _refuse_narrower(con, narrower, outcomes, started, t0)
             return _commit(con, outcomes, started, t0)
     except BaseException:
         _discard(con, pending)
@@ -308,6 +313,56 @@ def record_unreadable(con: duckdb.DuckDBPyConnection, *, landing_dir: Path, sour
     req = LoadRequest(result.raw_table, source_id, None, "", pl.DataFrame(), file_name, sha256)
     _insert_load(con, req, result, dt.datetime.now(dt.UTC))
     return result
+
+
+def _uncovered(con, req: LoadRequest, lid: str) -> list[tuple]:
+    """What of the edition held now this load would remove without giving it again: the held
+    rows' coverage values (years, metrics, products) that the load's own rows lack. Empty when the
+    user asked to replace the edition, or when the table is replaced whole."""
+    from warehouse.tables import get
+
+    spec = get(req.raw_table)
+    if req.replace_edition or not spec.coverage_columns or not spec.scope_columns:
+        return []
+    values = {"source_id": req.source_id, "vintage": req.vintage, "dataset": req.dataset}
+    cols = ", ".join(f'"{c}"' for c in spec.coverage_columns)
+    scope = " AND ".join(f'"{c}" = ?' for c in spec.scope_columns)
+    table = f'raw."{req.raw_table}"'
+    return con.execute(
+        f"SELECT DISTINCT {cols} FROM {table} WHERE {scope} AND load_id <> ? "
+        f"AND load_id NOT IN (SELECT load_id FROM work.pending_loads) "
+        f"EXCEPT SELECT DISTINCT {cols} FROM {table} WHERE load_id = ? ORDER BY ALL",
+        [*(values[c] for c in spec.scope_columns), lid, lid]).fetchall()
+
+
+def _refuse_narrower(con, narrower, outcomes, started, t0) -> None:
+    """Refuse a file that covers less than the edition it would replace, saying what it would remove."""
+    from warehouse.tables import get
+
+    lines, results = [], []
+    for req, lid, o, rows in outcomes:
+        lost = next((gone for r, gone in narrower if r is req), None)
+        held = con.execute("SELECT file_name FROM meta.source_files WHERE raw_table = ? AND source_id = ? "
+                           "AND vintage = ? AND dataset = ? LIMIT 1",
+                           [req.raw_table, req.source_id, req.vintage, req.dataset]).fetchone()
+        msg = "not loaded: another table of the same file covers less than its edition"
+        if lost:
+            cov = get(req.raw_table).coverage_columns
+            first = sorted({str(v[0]) for v in lost})
+            shown = ", ".join(first[:12]) + (f" and {len(first) - 12} more" if len(first) > 12 else "")
+            msg = (f"covers less than edition {req.vintage} of {req.source_id} held now"
+                   f"{f' (from {held[0]})' if held else ''}: loading it would remove {len(lost)} "
+                   f"({', '.join(cov)}) it does not give, {cov[0]} {shown}")
+            lines.append(f"{req.file_name}: refused for raw.{req.raw_table} ({req.vintage}): {msg}")
+        results.append(LoadResult(req.raw_table, req.vintage, req.file_name, "failed", rows, lid,
+                                  time.perf_counter() - t0, msg, None, o.evaluated, 1 if lost else 0))
+    con.execute("BEGIN")
+    for (req, *_rest), result in zip(outcomes, results, strict=True):
+        _insert_load(con, req, result, started)
+    con.execute("COMMIT")
+    lines.append("Give the whole edition, or load this file with --replace-edition to make its rows the edition "
+                 "(`tungsten ingest SOURCE FILE --replace-edition`). Nothing was loaded from this file.")
+    raise LoadRefused("\n".join(lines), results)
 
 
 def _delete_scope(con, req: LoadRequest, keep_load_id: str) -> None:

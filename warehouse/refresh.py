@@ -178,7 +178,8 @@ def _reload_landed(paths: Paths, con: duckdb.DuckDBPyConnection, progress: Progr
         landed = paths.landing / entry["path"]
         try:
             load_one_file(paths, con, entry["source"], landed, progress, vintage=entry.get("vintage"), origin="user",
-                          options=entry.get("options") or None, journal=False)
+                          options=entry.get("options") or None, journal=False,
+                          replace_edition=bool(entry.get("replace_edition")))
         except (LoadRefused, ParseError) as exc:
             progress(f"not reloaded from landing: {str(exc).splitlines()[0]}")
     if entries:
@@ -269,7 +270,7 @@ SMALL_FILE_BYTES = 64 << 20  # read whole into memory below this; larger files a
 
 def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, file: Path, progress: Progress, *,
                   vintage: str | None = None, origin: str = "user", options: dict | None = None,
-                  journal: bool = True) -> list[LoadResult]:
+                  journal: bool = True, replace_edition: bool = False) -> list[LoadResult]:
     """Land, parse, validate and load one file (all its tables or none). Raises ParseError or LoadRefused.
     A user's file whose load counted goes into landing's journal (journal=False: it is being reloaded from it)."""
     from ingest.registry import parse_file
@@ -299,7 +300,8 @@ def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, fil
                 "encoding": parsed.encoding, "format": parsed.format}
     requests = [
         LoadRequest(raw_table(src.family, ds), parsed.source_id, parsed.vintage, ds, frame, file.name,
-                    parsed.sha256, {"original": original, "provenance": prov, "origin": origin})
+                    parsed.sha256, {"original": original, "provenance": prov, "origin": origin},
+                    replace_edition=replace_edition)
         for ds, frame in parsed.frames.items()
     ]
     if all(is_current(con, r.raw_table, r.source_id, r.dataset, r.sha256) for r in requests):
@@ -313,7 +315,7 @@ def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, fil
         unreadable(exc)
         raise
     if origin == "user" and journal:
-        landing.record_loaded(paths.landing, landed, source, vintage, options)
+        landing.record_loaded(paths.landing, landed, source, vintage, options, replace_edition=replace_edition)
     return results
 
 

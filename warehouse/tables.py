@@ -34,6 +34,9 @@ class RawTable:
     # The row key. A file loaded in chunks has it checked once over the whole file by
     # warehouse/load.py (GX sees one chunk at a time); () when tables are always loaded whole.
     key_columns: tuple[str, ...] = ()
+    # What a file of an edition covers: a file giving fewer of these than the edition held now
+    # would remove the rest, so it is refused unless the user asks to replace the edition.
+    coverage_columns: tuple[str, ...] = ()
 
     def expectations(self, source: Source, vintage: str, dataset: str) -> gx_suite.Specs:
         """GX expectation specs for one load's frame."""
@@ -65,14 +68,16 @@ CURATED_DESCRIPTIONS = {
 REGISTRY: dict[str, RawTable] = {t.name: t for t in [
     RawTable("figures", table_schemas()["figures"],
              "Tidy published figures of every statistics source: one row per (source, edition, dataset, "
-             "country, year, metric).", scope_columns=("source_id", "vintage", "dataset")),
+             "country, year, metric).", scope_columns=("source_id", "vintage", "dataset"),
+             coverage_columns=("year", "metric")),
     RawTable("trade_flows", table_schemas()["trade_flows"],
              "Trade flows of every trade source: one row per (source, edition, reporter, partner, flow, HS code, "
-             "period), US$ and kg.", key_columns=tuple(TRADE_KEY)),
+             "period), US$ and kg.", key_columns=tuple(TRADE_KEY), coverage_columns=("year", "hs_code")),
     RawTable("sites", table_schemas()["sites"], "Mine and facility sites whose commodities or names mention tungsten."),
     RawTable("governance_indicators", table_schemas()["governance_indicators"],
              "Governance indicators of every governance source: one row per (source, edition, indicator, country, "
-             "year), the estimate and standard error as published and their 0-1 normalization."),
+             "year), the estimate and standard error as published and their 0-1 normalization.",
+             coverage_columns=("indicator", "year")),
     *(RawTable(name, schema, CURATED_DESCRIPTIONS[name], scope_columns=()) for name, schema in curated_schemas().items()),
 ]}
 assert set(REGISTRY) == set(table_schemas()), "every raw table of ingest.families needs an entry here"
