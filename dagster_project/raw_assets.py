@@ -101,6 +101,7 @@ class UserFile(Config):
     reporter: str | None = None
     hs: str | None = None
     replace_edition: bool = False  # this file's rows become the edition, even where it covers less
+    accept_outliers: bool = False  # figures far from the warehouse's are right, as the user says
 
 
 class LoadConfig(Config):
@@ -172,7 +173,8 @@ def _load_user_files(context: AssetExecutionContext, paths, con, files: list[Use
         try:
             by_source.setdefault(src.id, []).extend(load_one_file(
                 paths, con, f.source, Path(f.path), context.log.info, vintage=f.vintage, origin="user",
-                options={"reporter": f.reporter, "hs": f.hs}, replace_edition=f.replace_edition))
+                options={"reporter": f.reporter, "hs": f.hs}, replace_edition=f.replace_edition,
+                accept_outliers=f.accept_outliers))
         except LoadRefused as exc:
             by_source.setdefault(src.id, []).extend(exc.results)
             errors.append(str(exc))

@@ -21,6 +21,22 @@ _NUMBER = re.compile(r"^(?P<op>[<>]=?)?\s*(?P<num>-?\d{1,3}(,\d{3})+(\.\d+)?|-?\
                      re.IGNORECASE | re.ASCII)
 
 
+# "66.000": a thousands separator where the file prints other figures plainly ("59", "72000"), or a
+# decimal mark with three zeros? Both readings are wrong by a factor of 1000 if guessed.
+DOT_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$", re.ASCII)
+PLAIN_INTEGER = re.compile(r"^\d+$", re.ASCII)
+
+
+def ambiguous_thousands(cells: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """The first (line, cell) written like "66.000" in cells (line, text) that also hold plain
+    integers (so dots are not the file's thousands separator, and "66.000" as a decimal figure
+    would be 66 where the writer may have meant 66,000); None when there is none or no plain integer."""
+    dotted = [(line, c.strip()) for line, c in cells if DOT_THOUSANDS.match(c.strip())]
+    if dotted and any(PLAIN_INTEGER.match(c.strip()) for _line, c in cells):
+        return dotted[0]
+    return None
+
+
 @dataclass(frozen=True)
 class ParsedValue:
     value: float | None

@@ -182,12 +182,16 @@ def ingest(
                                          help="Make this file's rows the whole edition, even where it covers fewer "
                                               "years, metrics or products than the edition held (which is refused "
                                               "otherwise)."),
+    accept_outliers: bool = typer.Option(False, "--accept-outliers",
+                                         help="Load figures far from the same country's year before, edition before "
+                                              "or another source (refused otherwise: a wrong decimal mark?)."),
 ) -> None:
     """Load one file (a publisher's, or a curated claims/projects file), then rebuild the marts and publish.
 
     The file goes through the daily Dagster job (its load step's run configuration), so its load
     and GX check show in the Dagster UI like a snapshot file's."""
-    _run_files([_user_file(source, file, vintage, reporter=reporter, hs=hs, replace_edition=replace_edition)],
+    _run_files([_user_file(source, file, vintage, reporter=reporter, hs=hs, replace_edition=replace_edition,
+                           accept_outliers=accept_outliers)],
                f"ingesting {file.name}...", load_only=not publish)
 
 

@@ -116,11 +116,12 @@ JOURNAL = "journal.jsonl"
 
 
 def record_loaded(landing: Path, landed: Path, source: str, vintage: str | None, options: dict | None, *,
-                  replace_edition: bool = False) -> None:
+                  replace_edition: bool = False, accept_outliers: bool = False) -> None:
     """Append a user's file whose load counted to landing's journal: the files, in the order they
     were loaded, that make the build file again if it is ever damaged (warehouse.build_file)."""
     entry = {"source": source, "path": landed.relative_to(landing).as_posix(), "vintage": vintage,
-             "options": {k: v for k, v in (options or {}).items() if v is not None}, "replace_edition": replace_edition}
+             "options": {k: v for k, v in (options or {}).items() if v is not None}, "replace_edition": replace_edition,
+             "accept_outliers": accept_outliers}
     path = landing / JOURNAL
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(entry, ensure_ascii=False) + "\n")

@@ -30,6 +30,7 @@ import polars as pl
 
 from ingest.chunks import FrameChunks, chunks_of
 from warehouse import landing
+from warehouse.plausibility import implausible
 
 
 @dataclass
@@ -45,6 +46,7 @@ class LoadRequest:
     sha256: str
     file_meta: dict = field(default_factory=dict)  # original file and provenance, for meta.source_files
     replace_edition: bool = False  # the user asked: this file's rows replace the edition, whatever it covers
+    accept_outliers: bool = False  # the user asked: figures far from the warehouse's are right (warehouse.plausibility)
 
 
 @dataclass
@@ -119,10 +121,17 @@ def load_file(con: duckdb.DuckDBPyConnection, requests: list[LoadRequest], *, la
             if not outcome.success:
                 break  # the file is refused; later tables are not worth validating
         if all(o.success for _r, _l, o, _n in outcomes):
-            narrower = [(req, lost) for req, lid, _o, _n in outcomes if (lost := _uncovered(con, req, lid))]
+            narrower = [(req, _narrower_message(con, req, lost)) for req, lid, _o, _n in outcomes
+                        if (lost := _uncovered(con, req, lid))]
             if narrower:
                 _discard(con, pending)
-                _refuse_narrower(con, narrower, outcomes, started, t0)
+                _refuse_file(con, narrower, outcomes, started, t0, NARROWER_ADVICE)
+            doubtful = [(req, "implausible figures: " + "; ".join(doubts)) for req, lid, _o, _n in outcomes
+                        if not req.accept_outliers
+                        and (doubts := implausible(con, req.raw_table, req.source_id, req.vintage, req.dataset, lid))]
+            if doubtful:
+                _discard(con, pending)
+                _refuse_file(con, doubtful, outcomes, started, t0, IMPLAUSIBLE_ADVICE)
             return _commit(con, outcomes, started, t0)
     except BaseException:
         _discard(con, pending)
@@ -335,33 +344,43 @@ def _uncovered(con, req: LoadRequest, lid: str) -> list[tuple]:
         [*(values[c] for c in spec.scope_columns), lid, lid]).fetchall()
 
 
-def _refuse_narrower(con, narrower, outcomes, started, t0) -> None:
-    """Refuse a file that covers less than the edition it would replace, saying what it would remove."""
+NARROWER_ADVICE = ("Give the whole edition, or load this file with --replace-edition to make its rows the edition "
+                   "(`tungsten ingest SOURCE FILE --replace-edition`).")
+IMPLAUSIBLE_ADVICE = ("Check the file (a decimal mark for a thousands separator? a year out of place?); if the figures "
+                      "are right, load it with --accept-outliers (`tungsten ingest SOURCE FILE --accept-outliers`).")
+
+
+def _narrower_message(con, req: LoadRequest, lost: list[tuple]) -> str:
     from warehouse.tables import get
 
+    held = con.execute("SELECT file_name FROM meta.source_files WHERE raw_table = ? AND source_id = ? "
+                       "AND vintage = ? AND dataset = ? LIMIT 1",
+                       [req.raw_table, req.source_id, req.vintage, req.dataset]).fetchone()
+    cov = get(req.raw_table).coverage_columns
+    first = sorted({str(v[0]) for v in lost})
+    shown = ", ".join(first[:12]) + (f" and {len(first) - 12} more" if len(first) > 12 else "")
+    return (f"covers less than edition {req.vintage} of {req.source_id} held now"
+            f"{f' (from {held[0]})' if held else ''}: loading it would remove {len(lost)} "
+            f"({', '.join(cov)}) it does not give, {cov[0]} {shown}")
+
+
+def _refuse_file(con, reasons: list[tuple[LoadRequest, str]], outcomes, started, t0, advice: str) -> None:
+    """Refuse a whole file that passed its suites for a reason found over the warehouse (it covers
+    less than the edition held, its figures are implausible beside the warehouse's): each table's
+    reason recorded in meta.loads, the message naming file, table and reason."""
     lines, results = [], []
     for req, lid, o, rows in outcomes:
-        lost = next((gone for r, gone in narrower if r is req), None)
-        held = con.execute("SELECT file_name FROM meta.source_files WHERE raw_table = ? AND source_id = ? "
-                           "AND vintage = ? AND dataset = ? LIMIT 1",
-                           [req.raw_table, req.source_id, req.vintage, req.dataset]).fetchone()
-        msg = "not loaded: another table of the same file covers less than its edition"
-        if lost:
-            cov = get(req.raw_table).coverage_columns
-            first = sorted({str(v[0]) for v in lost})
-            shown = ", ".join(first[:12]) + (f" and {len(first) - 12} more" if len(first) > 12 else "")
-            msg = (f"covers less than edition {req.vintage} of {req.source_id} held now"
-                   f"{f' (from {held[0]})' if held else ''}: loading it would remove {len(lost)} "
-                   f"({', '.join(cov)}) it does not give, {cov[0]} {shown}")
-            lines.append(f"{req.file_name}: refused for raw.{req.raw_table} ({req.vintage}): {msg}")
+        why = next((m for r, m in reasons if r is req), None)
+        if why:
+            lines.append(f"{req.file_name}: refused for raw.{req.raw_table} ({req.vintage}): {why}")
         results.append(LoadResult(req.raw_table, req.vintage, req.file_name, "failed", rows, lid,
-                                  time.perf_counter() - t0, msg, None, o.evaluated, 1 if lost else 0))
+                                  time.perf_counter() - t0, why or "not loaded: another table of the same file was refused",
+                                  None, o.evaluated, 1 if why else 0))
     con.execute("BEGIN")
     for (req, *_rest), result in zip(outcomes, results, strict=True):
         _insert_load(con, req, result, started)
     con.execute("COMMIT")
-    lines.append("Give the whole edition, or load this file with --replace-edition to make its rows the edition "
-                 "(`tungsten ingest SOURCE FILE --replace-edition`). Nothing was loaded from this file.")
+    lines.append(advice + " Nothing was loaded from this file.")
     raise LoadRefused("\n".join(lines), results)
 
 

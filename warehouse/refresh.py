@@ -179,7 +179,8 @@ def _reload_landed(paths: Paths, con: duckdb.DuckDBPyConnection, progress: Progr
         try:
             load_one_file(paths, con, entry["source"], landed, progress, vintage=entry.get("vintage"), origin="user",
                           options=entry.get("options") or None, journal=False,
-                          replace_edition=bool(entry.get("replace_edition")))
+                          replace_edition=bool(entry.get("replace_edition")),
+                          accept_outliers=bool(entry.get("accept_outliers")))
         except (LoadRefused, ParseError) as exc:
             progress(f"not reloaded from landing: {str(exc).splitlines()[0]}")
     if entries:
@@ -270,7 +271,7 @@ SMALL_FILE_BYTES = 64 << 20  # read whole into memory below this; larger files a
 
 def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, file: Path, progress: Progress, *,
                   vintage: str | None = None, origin: str = "user", options: dict | None = None,
-                  journal: bool = True, replace_edition: bool = False) -> list[LoadResult]:
+                  journal: bool = True, replace_edition: bool = False, accept_outliers: bool = False) -> list[LoadResult]:
     """Land, parse, validate and load one file (all its tables or none). Raises ParseError or LoadRefused.
     A user's file whose load counted goes into landing's journal (journal=False: it is being reloaded from it)."""
     from ingest.registry import parse_file
@@ -301,7 +302,7 @@ def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, fil
     requests = [
         LoadRequest(raw_table(src.family, ds), parsed.source_id, parsed.vintage, ds, frame, file.name,
                     parsed.sha256, {"original": original, "provenance": prov, "origin": origin},
-                    replace_edition=replace_edition)
+                    replace_edition=replace_edition, accept_outliers=accept_outliers)
         for ds, frame in parsed.frames.items()
     ]
     if all(is_current(con, r.raw_table, r.source_id, r.dataset, r.sha256) for r in requests):
@@ -315,7 +316,8 @@ def load_one_file(paths: Paths, con: duckdb.DuckDBPyConnection, source: str, fil
         unreadable(exc)
         raise
     if origin == "user" and journal:
-        landing.record_loaded(paths.landing, landed, source, vintage, options, replace_edition=replace_edition)
+        landing.record_loaded(paths.landing, landed, source, vintage, options, replace_edition=replace_edition,
+                              accept_outliers=accept_outliers)
     return results
 
 

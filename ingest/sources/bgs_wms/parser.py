@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from ingest.provenance import check_strings, csv_records, decode, sha256_bytes
 from ingest.reference import normalize_key
 from ingest.sources import Source, unit_code_for
 from ingest.tidy import FigureRows, ParsedFile
-from ingest.values import ParsedValue, parse_cell, shown
+from ingest.values import ParsedValue, ambiguous_thousands, parse_cell, shown
 
 DATASET = "production"
 REQUIRED = ["country_trans", "country_iso3_code", "year", "quantity", "units", "bgs_statistic_type_trans",
@@ -28,6 +29,10 @@ PRECISION_QUALIFIERS = {
     "nil (nothing produced)": "zero",
     "quantity is more than 0 but less than 0.5": "not_significant",
 }
+
+
+# BGS writes the year as a date ("1971-01-01 00:00:00" in CSV) or a number (GeoJSON); five digits are neither
+YEAR = re.compile(r"^(?P<year>\d{4})(-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?)?$", re.ASCII)
 
 
 @cache
@@ -70,6 +75,9 @@ def _records(data: bytes, file: str):
     for line, fields in records[1:]:
         if not any(f.strip() for f in fields):
             continue
+        if [f.strip() for f in fields] == header:
+            raise ParseError(file, f"the header line again (first at line {header_line}): two exports joined? "
+                                   "Give each file on its own", line=line)
         if len(fields) != len(header):
             raise ParseError(file, f"{len(fields)} fields but the header has {len(header)}", line=line)
         rows.append((line, dict(zip(header, fields, strict=True))))
@@ -121,9 +129,11 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
         metric = _metrics(source).get((normalize_key(str(rec["bgs_statistic_type_trans"])), normalize_key(str(rec["bgs_commodity_trans"]))))
         if metric is None:
             continue  # another BGS statistic or commodity in the same export
-        year_text = str(rec["year"]).strip()[:4]
-        if not (year_text.isascii() and year_text.isdigit()):
-            raise ParseError(file, f"year {shown(str(rec['year']))} is not a date", line=line, field="year")
+        year_match = YEAR.match(str(rec["year"]).strip())
+        if not year_match:
+            raise ParseError(file, f"year {shown(str(rec['year']))} is not a date (YYYY or YYYY-MM-DD)", line=line,
+                             field="year")
+        year_text = year_match["year"]
         unit_published = str(rec["units"]).strip()
         unit_code = unit_code_for(source, unit_published)
         if unit_code is None:
@@ -144,6 +154,10 @@ def parse(path: str | Path, *, source: Source, vintage: str | None = None, data:
         parsed_rows.append((line, rec, metric, int(year_text), unit_published, unit_code, raw_quantity, parsed, notes, country, iso3))
     if not parsed_rows:
         raise ParseError(file, "no tungsten mine production rows in the file")
+    if (doubt := ambiguous_thousands([(r[0], r[6]) for r in parsed_rows])) is not None:
+        raise ParseError(file, f"quantity {doubt[1]!r} could be {doubt[1].replace('.', ',')} (a dot between thousands) "
+                               f"or {float(doubt[1]):g} (a decimal mark), in a file that prints its other figures "
+                               "plainly: refused rather than guessed", line=doubt[0], field="quantity")
     vintage = vintage or _edition(parsed_rows, file)
     for line, _rec, metric, year, unit_published, unit_code, raw_quantity, parsed, notes, country, iso3 in parsed_rows:
         out.add(vintage=vintage, country=country, year=year, metric=metric, parsed=parsed,
