@@ -43,7 +43,39 @@ def dagster_home(paths: Paths) -> Path:
     config = home / "dagster.yaml"
     if not config.exists() or config.read_text() in EARLIER_YAMLS:  # a file the user edited stays theirs
         config.write_text(DAGSTER_YAML)
+    _check_instance_config(config)
     return home
+
+
+def _refuse_instance_config(exc: Exception, config: Path) -> None:
+    """Dagster's refusal of the instance's settings, said as one message naming the file."""
+    from dagster import DagsterInvalidConfigError
+
+    from warehouse.refresh import RefreshError
+
+    if isinstance(exc, DagsterInvalidConfigError):
+        errors = [line.strip()[:200] for line in str(exc).splitlines() if line.strip().startswith("Error ")]
+        raise RefreshError(f"{config}: Dagster refuses these instance settings: {' '.join(errors) or str(exc)[:300]}; "
+                           "fix it, or delete it and the next run writes the default") from None
+
+
+def _check_instance_config(config: Path) -> None:
+    """A dagster.yaml that is not YAML (or not a mapping) is named, with the way out, before
+    Dagster reads it and fails with a parser's traceback."""
+    import yaml
+
+    from warehouse.refresh import RefreshError
+
+    try:
+        doc = yaml.safe_load(config.read_text(encoding="utf-8", errors="replace"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        raise RefreshError(f"{config}{where}: not valid YAML ({getattr(exc, 'problem', None) or exc}); fix it, or "
+                           "delete it and the next run writes the default") from None
+    if doc is not None and not isinstance(doc, dict):
+        raise RefreshError(f"{config}: expected a mapping of Dagster instance settings; fix it, or delete it and "
+                           "the next run writes the default")
 
 
 def run_daily(paths: Paths, *, force: bool = False, executor: str = "in_process", summary: RefreshSummary | None = None,
@@ -72,6 +104,9 @@ def run_daily(paths: Paths, *, force: bool = False, executor: str = "in_process"
     try:
         _execute(paths, summary, started, force=force, executor=executor, files=files or [], load_only=load_only,
                  on_event=on_event)
+    except Exception as exc:
+        _refuse_instance_config(exc, home / "dagster.yaml")
+        raise
     finally:
         marker.unlink(missing_ok=True)
         if previous_home is None:

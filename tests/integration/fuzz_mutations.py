@@ -127,7 +127,8 @@ LINE_MUTATIONS = ["dup_line", "repeat_line", "drop_line", "swap_lines", "cell", 
 ZIP_MUTATIONS = ["member_bytes", "member_cell", "member_cell", "drop_member"]
 # hostile classes (issue 27): a number with a dot between thousands, terminal control sequences in a
 # cell, YAML aliases nested into a "billion laughs", a gzip that inflates a thousandfold, and an
-# SQLite file whose table is a view (over a query that never ends) or that carries a trigger
+# SQLite file whose table is a view (over a query that never ends) or that carries a trigger (never fired:
+# files are read only)
 HOSTILE_TEXT = ["locale_number", "control_chars"]
 HOSTILE = {"yaml": ["alias_bomb"], "gz": ["ratio_bomb"], "sqlite": ["sqlite_view", "sqlite_trigger"]}
 CONTROL_SEQUENCES = [b"\x1b[2J", b"\x1b]0;owned\x07", b"\x1b[31m", b"\x07", b"\x08\x08", b"\x1b]8;;http://x\x1b\\"]

@@ -143,3 +143,14 @@ def test_ctrl_c_cancels_the_run_and_publishes_nothing(warehouse, monkeypatch, po
         assert newest.status == DagsterRunStatus.CANCELED
     r = _cli("refresh")
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("text, said", [("telemetry: [\n  bad: {", "line 2: not valid YAML"),
+                                        ("telemetry:\n  enabled: maybe\n", "Dagster refuses these instance settings")])
+def test_a_damaged_dagster_yaml_is_named(warehouse, text, said):
+    config = warehouse.home / "dagster" / "dagster.yaml"
+    config.write_text(text)
+    r = _cli("refresh", "--force")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert f"{config}" in r.stderr and said in r.stderr and "delete it" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and not list((warehouse.home / "logs").glob("crash-*"))

@@ -246,7 +246,8 @@ def _from_database(path, file, sha, source, vintage):
     with open_packaged(path, WHEEL_MEMBER, file) as db:
         tables = db.tables()
         products = sorted(t for t in tables if PRODUCT_MEMBER.search(f"{t}.csv"))
-        if "baci_trade" not in tables or not products:
+        db.require("baci_trade", file)  # a table, never a view
+        if not products:
             raise ParseError(file, f"{db.member or file}: expected BACI's tables baci_trade and product_codes_HS??_V*")
         m = PRODUCT_MEMBER.search(f"{products[0]}.csv")
         rev, ver = m["rev"], m["ver"]
