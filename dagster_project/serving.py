@@ -2,7 +2,8 @@
 once the marts and their tests have passed. Skipped when the marts were not rebuilt."""
 
 
-from dagster import AssetExecutionContext, AssetKey, Output, asset
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, Failure, Output, asset
 
 from dagster_project.dbt_assets import FORCE_TAG, tungsten_dbt
 from dagster_project.resources import WarehouseResource
@@ -22,6 +23,18 @@ def serving_file(context: AssetExecutionContext, warehouse: WarehouseResource):
         if not forced and marts_up_to_date(paths, fingerprints):
             context.log.info(f"{paths.serving} already serves this build: not republished")
             return
-        counts = publish_build(paths, fingerprints)
+        try:
+            counts = publish_build(paths, fingerprints)
+        except (duckdb.Error, OSError) as exc:  # a full disk, a folder that cannot be written
+            raise Failure(description=f"could not publish into {paths.serving.parent}: {_reason(exc)}; the serving "
+                                      "file and the Parquet folder are as they were") from None
     yield Output(None, metadata={"path": str(paths.serving), "tables": len(counts),
                                  "mart_rows": sum(v for k, v in counts.items() if k.startswith("marts."))})
+
+
+def _reason(exc: BaseException) -> str:
+    """The machine's reason, without the database's wrapping ("Checkpoint failed ... Original error: ...")."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror} ({exc.filename})" if exc.filename else exc.strerror
+    text = str(exc).strip()
+    return text.rsplit("Original error: ", 1)[-1].splitlines()[0]

@@ -277,7 +277,11 @@ def _alive(pid: int) -> bool:
 
 
 def _failure_text(err) -> str:
-    """The message a step failed with: a dagster Failure's description, or the error's own line."""
+    """The message a step failed with: a dagster Failure's description, or the error's own line;
+    for Dagster's wrapper ("Error occurred while executing op ..."), the error it wraps (a full
+    disk says so, not only which step failed)."""
+    while err.cause is not None and (err.cls_name or "").endswith("DagsterExecutionStepExecutionError"):
+        err = err.cause
     text = err.message or ""
     if "Failure" in (err.cls_name or "") and "description" not in text:
         return text.split(": ", 1)[-1].strip()

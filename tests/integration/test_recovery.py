@@ -154,3 +154,25 @@ def test_a_damaged_dagster_yaml_is_named(warehouse, text, said):
     assert r.returncode == 1, r.stdout + r.stderr
     assert f"{config}" in r.stderr and said in r.stderr and "delete it" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr and not list((warehouse.home / "logs").glob("crash-*"))
+
+
+def test_a_full_disk_during_publish_is_named(warehouse, tmp_path, monkeypatch):
+    """The serving folder on a 4 MB file system (a tmpfs this test mounts): the publish fails
+    with the machine's reason and the folder, the progress line says nothing was published, and
+    no temporary copy stays on the full disk."""
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(small)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.decode().strip()}")
+    try:
+        monkeypatch.setenv("TUNGSTEN_SERVING_PATH", str(small / "tungsten.duckdb"))
+        r = _cli("refresh", "--force")
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert f"could not publish into {small}" in r.stderr and "No space left on device" in r.stderr, r.stderr
+        assert "publish: FAILED, nothing published" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and "Error occurred while executing" not in r.stderr
+        assert not list((warehouse.home / "logs").glob("crash-*"))
+        assert list(small.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(small)], check=False)
