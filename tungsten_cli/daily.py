@@ -172,8 +172,8 @@ def _execute(paths: Paths, summary: RefreshSummary, started: dt.datetime, *, for
         except KeyboardInterrupt:  # Ctrl-C outside a step (Dagster turns it into a step failure inside one)
             summary.cancelled = True
         summary.cancelled = summary.cancelled or any(
-            e.is_step_failure and e.step_failure_data.error is not None
-            and e.step_failure_data.error.cls_name in INTERRUPTED for e in events)
+            e.is_step_failure and e.step_failure_data.error is not None and _is_interrupt(e.step_failure_data.error)
+            for e in events)
         if summary.cancelled:
             summary.run_id = _cancel_run(instance, invocation)
             return
@@ -234,6 +234,18 @@ class _RunWatcher:
 
 
 INTERRUPTED = ("DagsterExecutionInterruptedError", "KeyboardInterrupt")
+
+
+def _is_interrupt(err) -> bool:
+    """A step ended by Ctrl-C: Dagster's interrupt, or a DuckDB query the signal stopped
+    ("Query interrupted"), anywhere in the error's chain."""
+    while err is not None:
+        name = (err.cls_name or "").rsplit(".", 1)[-1]
+        if name in INTERRUPTED or ("interrupted" in (err.message or "").lower()
+                                   and name in ("RuntimeError", "InterruptException")):
+            return True
+        err = err.cause or err.context
+    return False
 
 
 def _cancel_run(instance, invocation: str) -> str | None:
