@@ -3,7 +3,15 @@
 -- column is the pipeline's total (each figure counted once). Capacity is the selected claim for
 -- the first phase (marts.project_claims lists every claim, expansions and disagreements too);
 -- a group without a group-level figure takes the sum of its projects' own figures.
-with c as (select * from {{ ref('int_project_claims') }} where is_selected),
+with c as (
+    select *,
+           case when value_t_w is null and unit not in ('usd', 'eur', 'cad', 'aud', 'gbp', 'krw') then
+               as_published || ' (' || unit || ', basis ' || basis || '): ' || case
+                   when basis = 'unknown' then 'the page does not state its basis, so it stays as quoted'
+                   when basis in ('ore', 'concentrate') then 'no grade quoted or assumed to convert it'
+                   else 'not a tonnage convertible to t W' end end as t_w_missing_reason
+    from {{ ref('int_project_claims') }} where is_selected
+),
 members as (
     select u.unit_id, any_value(u.unit_type) as unit_type, string_agg(p.project_id, ',' order by p.project_id) as project_ids,
            count(*) as n_projects,
@@ -33,6 +41,9 @@ figs as (
                filter (where figure = 'capacity') as capacity_as_quoted,
            bool_or(grade_is_assumed) filter (where figure = 'capacity') as capacity_grade_is_assumed,
            string_agg(distinct source_id, ',') filter (where figure = 'capacity') as capacity_source_ids,
+           string_agg(distinct source_tier, ',') filter (where figure = 'capacity') as capacity_source_tier,
+           case when count(value_t_w) filter (where figure = 'capacity') = 0
+                then string_agg(t_w_missing_reason, '; ') filter (where figure = 'capacity') end as capacity_t_w_missing_reason,
            sum(value) filter (where figure = 'capex' and unit = 'usd') as capex_usd,
            string_agg(as_published, '; ') filter (where figure = 'capex') as capex_as_quoted,
            string_agg(distinct source_id, ',') as figure_source_ids
@@ -41,6 +52,8 @@ figs as (
 res as (
     select unit_id,
            arg_max(value_t_w, source_date) filter (where figure = 'reserves') as reserves_t_w,
+           arg_max(t_w_missing_reason, source_date) filter (where figure = 'reserves') as reserves_t_w_missing_reason,
+           arg_max(source_tier, source_date) filter (where figure = 'reserves') as reserves_source_tier,
            arg_max(as_published || coalesce(' (' || category || ')', ''), source_date) filter (where figure = 'reserves') as reserves_as_quoted,
            arg_max(value_t_w, source_date) filter (where figure = 'resources') as resources_t_w,
            arg_max(as_published || coalesce(' (' || category || ')', ''), source_date) filter (where figure = 'resources') as resources_as_quoted
@@ -62,13 +75,18 @@ select
     b.owners,
     b.sponsor_bloc,
     b.sponsor_bloc_shares,
+    b.sponsor_bloc_basis,
     f.capacity_t_w_per_year,
     f.capacity_as_quoted,
     f.capacity_grade_is_assumed,
+    f.capacity_source_tier,
+    f.capacity_t_w_missing_reason,
     f.capex_usd,
     f.capex_as_quoted,
     r.reserves_t_w,
     r.reserves_as_quoted,
+    r.reserves_t_w_missing_reason,
+    r.reserves_source_tier,
     r.resources_t_w,
     r.resources_as_quoted,
     fin.financing_usd,

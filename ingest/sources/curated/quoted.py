@@ -72,3 +72,17 @@ def states_stake(stake_pct: float | None, quote: str | None) -> bool:
     if re.search(rf"(?<![\d.]){stake_pct:g}[\s-]*(%|per\s?cent|percent)", quote or ""):
         return True
     return stake_pct == 100 and bool(STAKE_WORDS.search(quote or ""))
+
+
+@cache
+def _basis_patterns() -> dict[str, re.Pattern]:
+    return {r["basis"]: re.compile(r["pattern"]) for r in folder_table(__file__, "basis_words")}
+
+
+def basis_is_stated(basis: str | None, *texts: str | None) -> bool:
+    """Do the page's words state the basis a tonnage is entered on (basis_words.csv)? "7,500tpy W"
+    and "2,900 tonnes of WO3" do; "410kt of tungsten reserves" states no basis, so it is entered
+    as `unknown` and never converted to t W. A basis outside the table (unknown, not_applicable)
+    is never a stated one."""
+    pattern = _basis_patterns().get(basis or "")
+    return bool(pattern) and any(pattern.search(t or "") for t in texts)
