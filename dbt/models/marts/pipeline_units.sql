@@ -2,7 +2,9 @@
 -- The grain at which capacity, capex, reserves and timelines are quoted, so a plain SUM of any
 -- column is the pipeline's total (each figure counted once). Capacity is the selected claim for
 -- the first phase (marts.project_claims lists every claim, expansions and disagreements too);
--- a group without a group-level figure takes the sum of its projects' own figures.
+-- a group without a group-level figure takes the sum of its projects' own figures. A unit whose
+-- pages quote an ore rate but no output in t W gets a derived capacity (ore x head grade x
+-- recovery, each quoted or an assumption flagged; intermediate.int_capacity_derivation).
 with c as (
     select *,
            case when value_t_w is null and unit not in ('usd', 'eur', 'cad', 'aud', 'gbp', 'krw') then
@@ -76,11 +78,18 @@ select
     b.sponsor_bloc,
     b.sponsor_bloc_shares,
     b.sponsor_bloc_basis,
-    f.capacity_t_w_per_year,
+    coalesce(f.capacity_t_w_per_year, d.capacity_t_w_per_year) as capacity_t_w_per_year,
+    f.capacity_t_w_per_year is null and d.capacity_t_w_per_year is not null as capacity_is_derived,
+    case when f.capacity_t_w_per_year is null and d.capacity_t_w_per_year is not null then
+        {{ fmt_num('d.ore_t_per_year') }} || ' t ore/y (' || d.ore_claim_id || ') x ' || round(d.head_grade_pct_wo3, 3)
+        || '% WO3 (' || d.head_grade_from || ') x ' || round(d.recovery_pct, 1) || '% recovery (' || d.recovery_from
+        || ') x 0.793 t W/t WO3' end as capacity_derivation,
+    case when f.capacity_t_w_per_year is null and d.capacity_t_w_per_year is not null
+         then d.head_grade_is_assumed or d.recovery_is_assumed end as capacity_inputs_assumed,
     f.capacity_as_quoted,
     f.capacity_grade_is_assumed,
     f.capacity_source_tier,
-    f.capacity_t_w_missing_reason,
+    case when d.capacity_t_w_per_year is null then f.capacity_t_w_missing_reason end as capacity_t_w_missing_reason,
     f.capex_usd,
     f.capex_as_quoted,
     r.reserves_t_w,
@@ -104,6 +113,7 @@ from members m
 left join {{ ref('stg_project_groups') }} g on g.group_id = m.unit_id
 left join figs f using (unit_id)
 left join res r using (unit_id)
+left join {{ ref('int_capacity_derivation') }} d on d.unit_id = m.unit_id and f.capacity_t_w_per_year is null
 left join fin on fin.scope_id = m.unit_id
 left join {{ ref('int_project_sponsor_bloc') }} b using (unit_id)
 left join {{ ref('int_unit_timeline') }} t using (unit_id)
