@@ -4,8 +4,8 @@
 -- unit without a stated start: at steady state since before the base year). What a unit producing
 -- in the base year adds is its output less the warehouse's own base-year figure for its country
 -- (intermediate.int_outlook_country_base: Boguty's against USGS's 2,400 t for Kazakhstan in 2025,
--- shared by capacity among the country's units producing then; never below zero); without a
--- country figure its output is taken to be in the base already and adds nothing. Risked, times
+-- shared by capacity among the country's units producing then; never below zero); a country the
+-- base edition does not list has no figure to deduct (flagged in base_deduction_from). Risked, times
 -- its stage's probability of production. Units in China are left to China's own cases; units
 -- without capacity in t W or without a start year are listed in outlook_assumptions, not added.
 with params as (select * from {{ ref('int_outlook_parameters') }}),
@@ -38,7 +38,7 @@ in_base as (
     select c.pipeline_case, c.unit_id, cb.production_t_w * c.capacity_t_w_per_year
                / sum(c.capacity_t_w_per_year) over (partition by c.pipeline_case, c.country_iso3) as base_deduction_t_w,
            case when cb.production_t_w is null then 'no base-year figure for ' || coalesce(c.country_iso3, 'its country')
-                    || ': its output is taken to be in the base'
+                    || ' in the base edition (not listed: any output sits in its Other countries), so nothing is deducted'
                 else cb.source_id || ' ' || cb.vintage || ' ' || c.country_iso3 || ' ' || cb.base_year || ': '
                      || cb.value_published || ' t W, shared by capacity among ' || count(*) over (partition by c.pipeline_case, c.country_iso3)
                      || ' unit(s) producing then' end as base_deduction_from
@@ -62,7 +62,7 @@ output as (
 added as (
     select o.*, o.capacity_t_w_per_year * p.utilisation * o.ramp_share as output_t_w,
            case when not o.is_in_base then o.capacity_t_w_per_year * p.utilisation * o.ramp_share
-                when o.base_deduction_t_w is null then 0.0
+                when o.base_deduction_t_w is null then o.capacity_t_w_per_year * p.utilisation * o.ramp_share
                 else greatest(o.capacity_t_w_per_year * p.utilisation * o.ramp_share - o.base_deduction_t_w, 0) end as added_t_w,
            p.utilisation
     from output o, params p
@@ -70,7 +70,7 @@ added as (
 select o.pipeline_case, o.year, o.unit_id, o.unit_name, o.country_iso3, o.stage, o.start_year, o.start_is_assumed,
        o.capacity_t_w_per_year, o.utilisation, o.ramp_share, o.probability_of_production,
        o.output_t_w,
-       coalesce(o.base_deduction_t_w, case when o.is_in_base then o.output_t_w else 0.0 end) as base_deduction_t_w,
+       coalesce(o.base_deduction_t_w, 0.0) as base_deduction_t_w,
        coalesce(o.base_deduction_from, 'not producing in the base year') as base_deduction_from,
        o.added_t_w,
        o.added_t_w * o.probability_of_production as added_risked_t_w

@@ -11,7 +11,8 @@ u as (
     from {{ ref('mine_supply_projection_units') }} where year = (select last_year from last)
 ),
 pu as (
-    select unit_id, capacity_source_tier, capacity_is_derived, capacity_inputs_assumed, capacity_as_quoted, capacity_derivation
+    select unit_id, capacity_source_tier, capacity_is_derived,
+           coalesce(capacity_inputs_assumed, capacity_grade_is_assumed) as capacity_inputs_assumed, capacity_as_quoted, capacity_derivation
     from {{ ref('pipeline_units') }}
 )
 select u.pipeline_case, u.unit_id, u.unit_name, u.country_iso3, u.stage, (select last_year from last) as year,

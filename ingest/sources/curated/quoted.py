@@ -15,7 +15,7 @@ from ingest.sources import folder_table
 NUMBER = re.compile(r"(\d{1,3}(?:(?:,|\s|\u00a0|\u202f|\.)\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?)[\s-]*([A-Za-z]+)?")
 # scale words after a number ("2.3 million", "US$1.1Bn", "7.9Mt", "410kt"). Case matters:
 # "Mt" is a million tonnes, "mt" a metric tonne.
-SCALES = {"thousand": 1e3, "k": 1e3, "kt": 1e3, "ktpa": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "M": 1e6,
+SCALES = {"thousand": 1e3, "k": 1e3, "kt": 1e3, "ktpa": 1e3, "ktpy": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "M": 1e6,
           "Mt": 1e6, "Mtpa": 1e6, "Mtpy": 1e6, "billion": 1e9, "bn": 1e9, "Bn": 1e9, "B": 1e9, "b": 1e9}
 
 
