@@ -110,3 +110,69 @@ def test_a_stage_older_than_18_months_against_the_projects_newest_page_is_stale(
     stale = {r[0] for r in rows if r[3]}
     assert "sisson" in stale  # stage page 2017, a page of 2025 held
     assert "boguty" not in stale
+
+
+def test_a_producing_units_base_deduction_is_its_countrys_figure_in_the_warehouse(serving_con):
+    """Boguty's deduction is USGS's 2,400 t for Kazakhstan in 2025, never the model's own output."""
+    usgs = one(serving_con, """SELECT production_t_w FROM marts.supply_share
+                               WHERE source_id = 'usgs_mcs' AND country_iso3 = 'KAZ' AND year = 2025""")[0]
+    assert usgs == 2400
+    deductions = serving_con.execute("""SELECT DISTINCT base_deduction_t_w, base_deduction_from FROM marts.mine_supply_projection_units
+                                        WHERE unit_id = 'boguty'""").fetchall()
+    assert [d for d, _ in deductions] == [usgs] and "MCS2026 KAZ 2025" in deductions[0][1]
+    # every deduction is a country's figure shared among its producing units: per country and case it sums to that figure
+    over = serving_con.execute("""SELECT u.pipeline_case, u.country_iso3, sum(u.base_deduction_t_w), max(s.production_t_w)
+                                  FROM (SELECT DISTINCT pipeline_case, unit_id, country_iso3, base_deduction_t_w
+                                        FROM marts.mine_supply_projection_units WHERE base_deduction_t_w > 0) u
+                                  JOIN marts.supply_share s ON s.source_id = 'usgs_mcs' AND s.year = 2025 AND s.country_iso3 = u.country_iso3
+                                  GROUP BY 1, 2 HAVING abs(sum(u.base_deduction_t_w) - max(s.production_t_w)) > 0.01""").fetchall()
+    assert over == []
+
+
+def test_chinas_cases_span_the_production_sources_disagreement(serving_con):
+    usgs, wmd = one(serving_con, """SELECT max(china_production_t_w) FILTER (WHERE source_id = 'usgs_mcs'),
+                                           max(china_production_t_w) FILTER (WHERE source_id = 'wmd')
+                                    FROM marts.supply_concentration WHERE year = 2024""")
+    assert (usgs, wmd) == (67000, 58760)
+    low, high = one(serving_con, """SELECT min(china_t_w), max(china_t_w) FROM marts.mine_supply_projection
+                                    WHERE year = base_year AND pipeline_case = 'sponsor' AND risk_basis = 'risked'""")
+    assert low <= 67000 * wmd / usgs + 0.5 and high >= 67000
+
+
+def test_at_least_12_units_outside_china_drive_the_outlook_and_the_sensitivity_says_which(serving_con):
+    units = one(serving_con, """SELECT count(DISTINCT unit_id) FROM marts.mine_supply_projection_units
+                                WHERE coalesce(country_iso3, '') <> 'CHN' AND pipeline_case = 'sponsor' AND added_t_w > 0""")[0]
+    assert units >= 12
+    # the base year is observed: nothing is added to it
+    assert one(serving_con, """SELECT max(pipeline_added_t_w) FROM marts.mine_supply_projection WHERE year = base_year""")[0] == 0
+    rows = serving_con.execute("""SELECT pipeline_case, sum(share_of_risked_addition_pct), sum(added_risked_t_w),
+                                         sum(added_risked_t_w) FILTER (WHERE rests_on_secondary_or_tertiary)
+                                  FROM marts.outlook_sensitivity GROUP BY 1""").fetchall()
+    assert {r[0] for r in rows} == {"sponsor", "conservative"}
+    for case, share, added, on_lower_tiers in rows:
+        assert share == pytest.approx(100) and 0 < on_lower_tiers < added, case
+        projected = one(serving_con, """SELECT pipeline_added_t_w FROM marts.mine_supply_projection
+                                        WHERE pipeline_case = ? AND risk_basis = 'risked' AND china_case = 'flat'
+                                          AND year = (SELECT max(year) FROM marts.mine_supply_projection)""", [case])[0]
+        assert added == pytest.approx(projected)
+    # no single press line carries most of the risked addition any more
+    assert one(serving_con, "SELECT max(share_of_risked_addition_pct) FROM marts.outlook_sensitivity")[0] < 50
+
+
+def test_a_deeper_pipeline_with_capacities_quoted_or_derived_from_quoted_inputs(serving_con):
+    projects, countries = one(serving_con, "SELECT count(*), count(DISTINCT country_iso3) FROM marts.project_pipeline")
+    assert projects >= 35 and countries >= 16
+    with_t_w = serving_con.execute("""SELECT unit_id, capacity_is_derived FROM marts.pipeline_units
+                                      WHERE capacity_t_w_per_year IS NOT NULL AND coalesce(country_iso3, '') <> 'CHN'""").fetchall()
+    assert len(with_t_w) >= 15
+    derived = {u for u, d in with_t_w if d}
+    rows = {r[0]: r[1:] for r in serving_con.execute(
+        """SELECT unit_id, ore_claim_id, head_grade_from, recovery_from, head_grade_is_assumed OR recovery_is_assumed
+           FROM marts.capacity_derivation WHERE used_in_pipeline_units""").fetchall()}
+    assert derived and derived == set(rows)
+    for unit in derived:
+        ore_claim, grade_from, recovery_from, assumed = rows[unit]
+        assert one(serving_con, "SELECT count(*) FROM marts.project_claims WHERE claim_id = ? AND is_selected", [ore_claim])[0] == 1
+        assert grade_from and recovery_from
+        assert assumed == ("assumed" in grade_from or "assumed" in recovery_from)
+        assert one(serving_con, "SELECT capacity_inputs_assumed FROM marts.pipeline_units WHERE unit_id = ?", [unit])[0] == assumed

@@ -4,7 +4,9 @@
 -- unit without a stated start: at steady state since before the base year). What a unit producing
 -- in the base year adds is its output less the warehouse's own base-year figure for its country
 -- (intermediate.int_outlook_country_base: Boguty's against USGS's 2,400 t for Kazakhstan in 2025,
--- shared by capacity among the country's units producing then; never below zero); a country the
+-- shared by capacity among the country's units producing then; never below zero), from the year
+-- after the base year (observed); one producing without a stated start reaches its nameplate in
+-- the sponsor's case only (the conservative case keeps it at the base); a country the
 -- base edition does not list has no figure to deduct (flagged in base_deduction_from). Risked, times
 -- its stage's probability of production. Units in China are left to China's own cases; units
 -- without capacity in t W or without a start year are listed in outlook_assumptions, not added.
@@ -62,10 +64,15 @@ output as (
 added as (
     select o.*, o.capacity_t_w_per_year * p.utilisation * o.ramp_share as output_t_w,
            case when not o.is_in_base then o.capacity_t_w_per_year * p.utilisation * o.ramp_share
+                -- the base year is observed: what a unit producing then adds starts the year after
+                when o.year <= b.base_year then 0.0
+                -- a unit producing since before the base year without a stated start reaches its
+                -- nameplate only in the sponsor's case; the conservative case keeps it at the base
+                when o.start_is_assumed and o.pipeline_case = 'conservative' then 0.0
                 when o.base_deduction_t_w is null then o.capacity_t_w_per_year * p.utilisation * o.ramp_share
                 else greatest(o.capacity_t_w_per_year * p.utilisation * o.ramp_share - o.base_deduction_t_w, 0) end as added_t_w,
            p.utilisation
-    from output o, params p
+    from output o, params p, base b
 )
 select o.pipeline_case, o.year, o.unit_id, o.unit_name, o.country_iso3, o.stage, o.start_year, o.start_is_assumed,
        o.capacity_t_w_per_year, o.utilisation, o.ramp_share, o.probability_of_production,
