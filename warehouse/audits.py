@@ -111,7 +111,7 @@ def claims_audit(frame: pl.DataFrame) -> pl.DataFrame:
     src_date = pl.col("source_id").replace_strict({k: v["date_published"] or None for k, v in _sources().items()},
                                                   default=None, return_dtype=pl.String)
     rule = pl.col("reconcile_rule").fill_null("none")
-    return frame.with_columns(
+    return basis_stated_audit(frame).with_columns(
         audit_source_known=_sources_known(pl.col("source_id").fill_null("")) & pl.col("source_id").is_not_null(),
         audit_not_dated_after_source=pl.when(src_date.is_null() | pl.col("date_published").is_null()).then(True).otherwise(
             pl.col("date_published").str.slice(0, src_date.str.len_chars()) <= src_date),
@@ -142,7 +142,56 @@ def quoted_audit(frame: pl.DataFrame) -> pl.DataFrame:
     value, unit = ("value", "unit") if "value" in frame.columns else ("amount", "currency")
     rows = frame.select(value, unit, "as_published", "quote").rows()
     ok = [stands_on_quote(v, (u or "").lower(), a, q) for v, u, a, q in rows]
-    return sources_known_audit(frame).with_columns(pl.Series("audit_stands_on_quote", ok, dtype=pl.Boolean))
+    out = sources_known_audit(frame).with_columns(pl.Series("audit_stands_on_quote", ok, dtype=pl.Boolean))
+    return basis_stated_audit(out) if "basis" in frame.columns else out
+
+
+UNSTATED_BASES = ("unknown", "not_applicable")
+
+
+def basis_stated_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """audit_basis_stated: a tonnage entered on a basis (W, WO3, APT, WC, concentrate, ore) has
+    that basis in its page's words (quote, or basis_quote where the basis is stated elsewhere on
+    the page; ingest/sources/curated/basis_words.csv). A figure whose basis the page does not
+    state is entered as `unknown`, so it never reaches a t W column."""
+    from ingest.sources.curated.quoted import basis_is_stated
+
+    extra = frame["basis_quote"] if "basis_quote" in frame.columns else pl.Series([None] * frame.height, dtype=pl.String)
+    ok = [b is None or b in UNSTATED_BASES or basis_is_stated(b, q, x)
+          for b, q, x in zip(frame["basis"].to_list(), frame["quote"].to_list(), extra.to_list(), strict=True)]
+    return frame.with_columns(pl.Series("audit_basis_stated", ok, dtype=pl.Boolean))
+
+
+def _facility_year(date: pl.Expr) -> pl.Expr:
+    return date.str.slice(0, 4)
+
+
+def financing_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """A deal is one facility: audit_deal_has_one_facility (each deal id has exactly one
+    `facility` row); audit_deal_identity_unique (no two facilities share lender, borrower,
+    instrument and facility year: the same loan entered twice under two deal ids);
+    audit_event_is_of_its_deal (a drawdown or restatement names its facility's lender, borrower
+    and instrument; an amendment its lender and borrower, as a loan converted into equity).
+    Plus the quoted audit."""
+    scope = pl.coalesce(pl.col("group_id"), pl.col("project_id"))
+    out = quoted_audit(frame).with_columns(_scope=scope, _year=_facility_year(pl.col("date").fill_null("")),
+                                           _is_facility=pl.col("event") == "facility")
+    facilities = out.filter(pl.col("_is_facility"))
+    per_deal = out.group_by("deal").agg(pl.col("_is_facility").sum().alias("_n_facilities"))
+    identity = ["institution_company_id", "_scope", "instrument", "_year"]
+    dup = facilities.group_by(identity).agg(pl.len().alias("_n_same_identity"))
+    own = facilities.select("deal", pl.struct("institution_company_id", "_scope").alias("_facility_key"),
+                            pl.col("instrument").alias("_facility_instrument"))
+    out = (out.with_row_index("_row").join(per_deal, on="deal", how="left")
+           .join(dup, on=identity, how="left").join(own, on="deal", how="left").sort("_row"))
+    return out.with_columns(
+        audit_deal_has_one_facility=pl.col("_n_facilities").fill_null(0) == 1,
+        audit_deal_identity_unique=~pl.col("_is_facility") | (pl.col("_n_same_identity").fill_null(1) == 1),
+        audit_event_is_of_its_deal=pl.col("_facility_key").is_not_null()
+        & (pl.col("_facility_key") == pl.struct("institution_company_id", "_scope")).fill_null(False)
+        & ((pl.col("_facility_instrument") == pl.col("instrument")) | (pl.col("event") == "amendment")).fill_null(False),
+    ).drop("_row", "_scope", "_year", "_is_facility", "_n_facilities", "_n_same_identity", "_facility_key",
+           "_facility_instrument")
 
 
 def stakes_audit(frame: pl.DataFrame) -> pl.DataFrame:
@@ -192,6 +241,7 @@ AUDITS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
     "claims": claims_audit,
     "sources_known": sources_known_audit,
     "quoted": quoted_audit,
+    "financing": financing_audit,
     "stakes": stakes_audit,
     "governance": governance_audit,
 }

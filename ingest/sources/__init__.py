@@ -255,16 +255,41 @@ def resolve_command_name(name: str) -> tuple[Source, str]:
     raise KeyError(f"unknown source {name!r}; known: {', '.join(names)}")
 
 
+TIERS = ("primary", "secondary", "tertiary")
+
+
 @cache
 def cited_sources() -> tuple[dict[str, str], ...]:
     """Sources cited by curated figures that are not loaded from files (press, analysts,
-    companies, governments): rows of the curated source's cited_sources.csv."""
+    companies, governments): rows of the curated source's cited_sources.csv, each with its page
+    tier checked against its source type (source_tiers.csv beside it; no default)."""
     rows: list[dict[str, str]] = []
     for src in all_sources().values():
         path = src.folder / "cited_sources.csv"
         if path.exists():
-            rows += _read_csv(path)
+            tiers_path = path.with_name("source_tiers.csv")
+            rule = {r["source_type"]: r["tier"] for r in _read_csv(tiers_path)} if tiers_path.exists() else {}
+            for line, row in enumerate(_read_csv(path), start=2):
+                check_tier(row, rule, path.name, line)
+                rows.append(row)
     return tuple(rows)
+
+
+def check_tier(row: dict[str, str], rule: dict[str, str], file: str, line: int) -> None:
+    """A cited page's tier is stated (never defaulted), one of TIERS, and the one its source type
+    takes (source_tiers.csv: company, government, lender, statistics primary; press, analyst
+    secondary; aggregator, blog tertiary)."""
+    tier, kind = (row.get("tier") or "").strip(), (row.get("source_type") or "").strip()
+    if not tier:
+        raise ParseError(file, f"source {row.get('source_id')!r} has no tier (one of {', '.join(TIERS)})", line=line,
+                         field="tier")
+    if tier not in TIERS:
+        raise ParseError(file, f"tier {tier[:40]!r} is not one of {', '.join(TIERS)}", line=line, field="tier")
+    if kind not in rule:
+        raise ParseError(file, f"source_type {kind[:40]!r} has no tier rule (source_tiers.csv: {', '.join(rule)})",
+                         line=line, field="source_type")
+    if rule[kind] != tier:
+        raise ParseError(file, f"a {kind} page is {rule[kind]}, not {tier} (source_tiers.csv)", line=line, field="tier")
 
 
 def meta_rows() -> list[dict]:
@@ -274,6 +299,8 @@ def meta_rows() -> list[dict]:
         "licence": s.licence, "is_public": s.is_public, "date_published": s.date_published, "description": s.description,
         "name": s.name, "family": s.family, "world_total": s.world_total, "production_dataset": s.production_dataset,
         "production_rank": s.production_rank, "edition_pattern": s.edition_pattern, "flow_basis": s.flow_basis,
+        # a loaded file is its publisher's own release; the curated source's figures carry their page's tier
+        "tier": None if s.family == "curated" else "primary",
     } for s in all_sources().values()]
     for r in cited_sources():
         rows.append({**r, "is_public": r["is_public"] == "true", "url": r["url"] or None,

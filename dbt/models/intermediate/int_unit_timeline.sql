@@ -1,5 +1,5 @@
 -- Each pipeline unit's timeline in the sponsor's and the conservative case. The sponsor case is
--- the sponsor's stated first production (or restart); the conservative case is a source's own
+-- the sponsor's stated first production (or restart; else its commissioning); the conservative case is a source's own
 -- conservative date where one is curated, else the sponsor's delayed by the unit's stage
 -- (ref.outlook_stage_factors: conservative_delay_years). The latest stated start counts (a mine
 -- restarted after a closure). A unit not yet producing whose stated start is before the outlook's
@@ -17,8 +17,11 @@ unit_stage as (
 ),
 starts as (
     select unit_id,
-           max(year) filter (where scenario = 'sponsor' and event in ('first_production', 'restart')) as sponsor_stated,
-           max(year) filter (where scenario = 'conservative' and event in ('first_production', 'restart')) as conservative_stated,
+           -- a first production or restart; else a commissioning (a plant commissioned starts producing)
+           coalesce(max(year) filter (where scenario = 'sponsor' and event in ('first_production', 'restart')),
+                    max(year) filter (where scenario = 'sponsor' and event = 'commissioning')) as sponsor_stated,
+           coalesce(max(year) filter (where scenario = 'conservative' and event in ('first_production', 'restart')),
+                    max(year) filter (where scenario = 'conservative' and event = 'commissioning')) as conservative_stated,
            min(year) filter (where scenario = 'sponsor' and event = 'construction_start') as construction_start_sponsor,
            max(year) filter (where scenario = 'sponsor' and event = 'closure') as closure_sponsor
     from m group by unit_id

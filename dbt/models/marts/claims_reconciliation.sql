@@ -4,7 +4,9 @@
 -- the figure. Observed claims: consistent (the latest edition agrees), outdated (an edition
 -- agreed, the latest does not: right then or earlier, superseded now), inconsistent (no edition
 -- agrees). Forecasts, judged by editions published after the claim: borne_out, not_borne_out,
--- or pending (no figure yet). A claim set against another claim (reconcile_rule claim:<id>) is
+-- or pending (no figure yet). Evidence that cannot decide the claim makes it unverifiable (figures
+-- rounded coarser than the change claimed) or not_comparable (a national figure against a world
+-- total on another basis or coverage), with why. A claim set against another claim (reconcile_rule claim:<id>) is
 -- consistent or inconsistent with it: both stay (disagrees_with names the other claim also where
 -- the warehouse judges the claim). Nothing to check against: unverifiable.
 with c as (
@@ -22,6 +24,8 @@ per_claim as (
            arg_max(ev.matches, ev.vintage) as latest_matches,
            arg_max(ev.evidence_value, ev.vintage) as latest_value,
            bool_or(ev.matches) as any_matches,
+           arg_max(ev.undecided_reason, ev.vintage) as latest_undecided_reason,
+           arg_max(ev.undecided_status, ev.vintage) as latest_undecided_status,
            string_agg(ev.vintage, ', ' order by ev.vintage) filter (where ev.matches) as matching_vintages,
            max(ev.vintage) filter (where ev.current_from > c.claim_date) as later_vintage,
            arg_max(ev.matches, ev.vintage) filter (where ev.current_from > c.claim_date) as later_matches,
@@ -32,7 +36,7 @@ per_claim as (
 ),
 other as (select claim_id, value, value_text, source_id from c),
 judged as (
-    select c.*, p.as_of_vintage, p.latest_vintage, p.evidence, p.matching_vintages,
+    select c.*, p.as_of_vintage, p.latest_vintage, p.evidence, p.matching_vintages, p.latest_undecided_reason,
            case
                when c.reconcile_rule like 'claim:%' then o.value
                else p.latest_value
@@ -43,6 +47,7 @@ judged as (
                     and coalesce(c.value::varchar, c.value_text) = coalesce(o.value::varchar, o.value_text) then 'consistent'
                when c.reconcile_rule like 'claim:%' then 'inconsistent'
                when c.reconcile_rule <> 'warehouse' then 'unverifiable'
+               when p.latest_undecided_reason is not null then p.latest_undecided_status
                when c.is_forecast and p.later_vintage is not null then case when p.later_matches then 'borne_out' else 'not_borne_out' end
                when c.is_forecast then 'pending'
                when p.latest_vintage is null then 'unverifiable'
@@ -77,6 +82,8 @@ select
             'Against ' || substr(reconcile_rule, 7) || ': ' || concat_ws(' ', {{ fmt_num('warehouse_value') }},
             (select o.value_text from other o where o.claim_id = substr(reconcile_rule, 7))) || ' vs this claim''s '
             || concat_ws(' ', {{ fmt_num('value') }}, value_text) || ' (' || source_id || ')'
+        when latest_undecided_reason is not null and status in ('unverifiable', 'not_comparable') then
+            'Not decided (' || latest_vintage || '): ' || latest_undecided_reason || '. Evidence: ' || evidence || '.'
         when status = 'unverifiable' and reconcile_rule = 'warehouse' then 'The warehouse holds no figure this claim can be checked against.'
         when status = 'unverifiable' then 'Not a figure the warehouse holds (reconcile_rule ' || coalesce(reconcile_rule, 'none') || ').'
         when status = 'pending' then 'A forecast for ' || period || ': no edition after the claim holds the figure yet. ' || coalesce('Evidence so far: ' || evidence, '')

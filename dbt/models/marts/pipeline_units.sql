@@ -2,8 +2,18 @@
 -- The grain at which capacity, capex, reserves and timelines are quoted, so a plain SUM of any
 -- column is the pipeline's total (each figure counted once). Capacity is the selected claim for
 -- the first phase (marts.project_claims lists every claim, expansions and disagreements too);
--- a group without a group-level figure takes the sum of its projects' own figures.
-with c as (select * from {{ ref('int_project_claims') }} where is_selected),
+-- a group without a group-level figure takes the sum of its projects' own figures. A unit whose
+-- pages quote an ore rate but no output in t W gets a derived capacity (ore x head grade x
+-- recovery, each quoted or an assumption flagged; intermediate.int_capacity_derivation).
+with c as (
+    select *,
+           case when value_t_w is null and unit not in ('usd', 'eur', 'cad', 'aud', 'gbp', 'krw') then
+               as_published || ' (' || unit || ', basis ' || basis || '): ' || case
+                   when basis = 'unknown' then 'the page does not state its basis, so it stays as quoted'
+                   when basis in ('ore', 'concentrate') then 'no grade quoted or assumed to convert it'
+                   else 'not a tonnage convertible to t W' end end as t_w_missing_reason
+    from {{ ref('int_project_claims') }} where is_selected
+),
 members as (
     select u.unit_id, any_value(u.unit_type) as unit_type, string_agg(p.project_id, ',' order by p.project_id) as project_ids,
            count(*) as n_projects,
@@ -33,6 +43,9 @@ figs as (
                filter (where figure = 'capacity') as capacity_as_quoted,
            bool_or(grade_is_assumed) filter (where figure = 'capacity') as capacity_grade_is_assumed,
            string_agg(distinct source_id, ',') filter (where figure = 'capacity') as capacity_source_ids,
+           string_agg(distinct source_tier, ',') filter (where figure = 'capacity') as capacity_source_tier,
+           case when count(value_t_w) filter (where figure = 'capacity') = 0
+                then string_agg(t_w_missing_reason, '; ') filter (where figure = 'capacity') end as capacity_t_w_missing_reason,
            sum(value) filter (where figure = 'capex' and unit = 'usd') as capex_usd,
            string_agg(as_published, '; ') filter (where figure = 'capex') as capex_as_quoted,
            string_agg(distinct source_id, ',') as figure_source_ids
@@ -41,6 +54,8 @@ figs as (
 res as (
     select unit_id,
            arg_max(value_t_w, source_date) filter (where figure = 'reserves') as reserves_t_w,
+           arg_max(t_w_missing_reason, source_date) filter (where figure = 'reserves') as reserves_t_w_missing_reason,
+           arg_max(source_tier, source_date) filter (where figure = 'reserves') as reserves_source_tier,
            arg_max(as_published || coalesce(' (' || category || ')', ''), source_date) filter (where figure = 'reserves') as reserves_as_quoted,
            arg_max(value_t_w, source_date) filter (where figure = 'resources') as resources_t_w,
            arg_max(as_published || coalesce(' (' || category || ')', ''), source_date) filter (where figure = 'resources') as resources_as_quoted
@@ -62,13 +77,25 @@ select
     b.owners,
     b.sponsor_bloc,
     b.sponsor_bloc_shares,
-    f.capacity_t_w_per_year,
+    b.sponsor_bloc_basis,
+    coalesce(f.capacity_t_w_per_year, d.capacity_t_w_per_year) as capacity_t_w_per_year,
+    f.capacity_t_w_per_year is null and d.capacity_t_w_per_year is not null as capacity_is_derived,
+    case when f.capacity_t_w_per_year is null and d.capacity_t_w_per_year is not null then
+        {{ fmt_num('d.ore_t_per_year') }} || ' t ore/y (' || d.ore_claim_id || ') x ' || round(d.head_grade_pct_wo3, 3)
+        || '% WO3 (' || d.head_grade_from || ') x ' || round(d.recovery_pct, 1) || '% recovery (' || d.recovery_from
+        || ') x 0.793 t W/t WO3' end as capacity_derivation,
+    case when f.capacity_t_w_per_year is null and d.capacity_t_w_per_year is not null
+         then d.head_grade_is_assumed or d.recovery_is_assumed end as capacity_inputs_assumed,
     f.capacity_as_quoted,
     f.capacity_grade_is_assumed,
+    f.capacity_source_tier,
+    case when d.capacity_t_w_per_year is null then f.capacity_t_w_missing_reason end as capacity_t_w_missing_reason,
     f.capex_usd,
     f.capex_as_quoted,
     r.reserves_t_w,
     r.reserves_as_quoted,
+    r.reserves_t_w_missing_reason,
+    r.reserves_source_tier,
     r.resources_t_w,
     r.resources_as_quoted,
     fin.financing_usd,
@@ -86,6 +113,7 @@ from members m
 left join {{ ref('stg_project_groups') }} g on g.group_id = m.unit_id
 left join figs f using (unit_id)
 left join res r using (unit_id)
+left join {{ ref('int_capacity_derivation') }} d on d.unit_id = m.unit_id and f.capacity_t_w_per_year is null
 left join fin on fin.scope_id = m.unit_id
 left join {{ ref('int_project_sponsor_bloc') }} b using (unit_id)
 left join {{ ref('int_unit_timeline') }} t using (unit_id)

@@ -8,6 +8,7 @@ pick as (
     select project_id,
            max(value_t_w) filter (where figure = 'capacity' and phase_key = 'base') as capacity_t_w_per_year,
            max(as_published || ' (' || unit || ', ' || basis || ')') filter (where figure = 'capacity' and phase_key = 'base') as capacity_as_quoted,
+           max(source_tier) filter (where figure = 'capacity' and phase_key = 'base') as capacity_source_tier,
            max(value) filter (where figure = 'capex' and unit = 'usd' and phase_key = 'base') as capex_usd,
            max(as_published) filter (where figure = 'capex' and phase_key = 'base') as capex_as_quoted,
            arg_max(value_t_w, source_date) filter (where figure = 'reserves') as reserves_t_w,
@@ -32,6 +33,9 @@ select
     p.stage_as_of,
     p.stage_source_id,
     p.stage_quote,
+    sa.newest_page_date,
+    sa.newest_page_source_id,
+    sa.stage_is_stale,
     op.name as operator,
     u.unit_id,
     u.unit_type,
@@ -39,8 +43,10 @@ select
         as figures_quoted_for,
     b.owners,
     b.sponsor_bloc,
+    b.sponsor_bloc_basis,
     pk.capacity_t_w_per_year,
     pk.capacity_as_quoted,
+    pk.capacity_source_tier,
     pk.capex_usd,
     pk.capex_as_quoted,
     pk.reserves_t_w,
@@ -65,3 +71,4 @@ left join {{ ref('int_project_sponsor_bloc') }} b on b.unit_id = u.unit_id
 left join pick pk using (project_id)
 left join claims cl on cl.scope_id = p.project_id
 left join {{ ref('int_project_icmm_match') }} i using (project_id)
+left join {{ ref('int_project_stage_age') }} sa using (project_id)

@@ -15,6 +15,7 @@ select
     year,
     as_published,
     quote,
+    basis_quote,
     note,
     source_id,
     value_t_w,

@@ -1,5 +1,7 @@
 -- raw.project_financing as loaded: project financing (columns described in _sources.yml).
 select
+    deal,
+    event,
     project_id,
     group_id,
     institution_company_id,

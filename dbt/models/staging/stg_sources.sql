@@ -2,6 +2,7 @@
 select
     source_id,
     source_type,
+    tier,
     publisher,
     title,
     url,

@@ -30,7 +30,6 @@ from ingest.values import shown
 BASIS_UNIT = {"W": "t_w", "WO3": "t_wo3", "APT": "t_apt", "WC": "t_wc"}
 TONNAGE_UNITS = {"t", "t_per_year"}
 MTU_UNITS = {"mtu", "mtu_per_year"}          # metric tonne units: 10 kg of WO3 each
-ORE_UNITS = {"t_ore", "t_ore_per_year"}      # tonnes of ore at a stated WO3 grade
 COMPUTED = {"value_t_w", "amount_usd"}       # derived here, never given in the file
 
 
@@ -52,7 +51,8 @@ def tonnage_t_w(value: float | None, unit: str | None, basis: str | None, grade_
     """A quoted tonnage in t W, or None where the basis is unknown, not a tonnage or the grade missing.
 
     Tonnes on a W/WO3/APT/WC basis convert by unit_factors.csv; concentrate at its WO3 grade;
-    mtu are 10 kg WO3; ore tonnes at their WO3 grade (contained metal, before any recovery)."""
+    mtu are 10 kg WO3; ore tonnes at their WO3 grade (contained metal, before any recovery); an
+    ore rate a year is never converted here."""
     if value is None:
         return None
     if unit in TONNAGE_UNITS:
@@ -63,8 +63,10 @@ def tonnage_t_w(value: float | None, unit: str | None, basis: str | None, grade_
         return None
     if unit in MTU_UNITS and basis == "WO3":
         return value * factors()["mtu_wo3"]
-    if unit in ORE_UNITS and grade_pct_wo3:
+    if unit == "t_ore" and grade_pct_wo3:
         return value * concentrate_factor(grade_pct_wo3)
+    # an ore throughput (t_ore_per_year) is not an output: its t W needs a recovery too, derived
+    # with each input shown in the warehouse (intermediate.int_capacity_derivation)
     return None
 
 

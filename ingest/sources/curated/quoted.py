@@ -15,7 +15,7 @@ from ingest.sources import folder_table
 NUMBER = re.compile(r"(\d{1,3}(?:(?:,|\s|\u00a0|\u202f|\.)\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?)[\s-]*([A-Za-z]+)?")
 # scale words after a number ("2.3 million", "US$1.1Bn", "7.9Mt", "410kt"). Case matters:
 # "Mt" is a million tonnes, "mt" a metric tonne.
-SCALES = {"thousand": 1e3, "k": 1e3, "kt": 1e3, "ktpa": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "M": 1e6,
+SCALES = {"thousand": 1e3, "k": 1e3, "kt": 1e3, "ktpa": 1e3, "ktpy": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "M": 1e6,
           "Mt": 1e6, "Mtpa": 1e6, "Mtpy": 1e6, "billion": 1e9, "bn": 1e9, "Bn": 1e9, "B": 1e9, "b": 1e9}
 
 
@@ -72,3 +72,17 @@ def states_stake(stake_pct: float | None, quote: str | None) -> bool:
     if re.search(rf"(?<![\d.]){stake_pct:g}[\s-]*(%|per\s?cent|percent)", quote or ""):
         return True
     return stake_pct == 100 and bool(STAKE_WORDS.search(quote or ""))
+
+
+@cache
+def _basis_patterns() -> dict[str, re.Pattern]:
+    return {r["basis"]: re.compile(r["pattern"]) for r in folder_table(__file__, "basis_words")}
+
+
+def basis_is_stated(basis: str | None, *texts: str | None) -> bool:
+    """Do the page's words state the basis a tonnage is entered on (basis_words.csv)? "7,500tpy W"
+    and "2,900 tonnes of WO3" do; "410kt of tungsten reserves" states no basis, so it is entered
+    as `unknown` and never converted to t W. A basis outside the table (unknown, not_applicable)
+    is never a stated one."""
+    pattern = _basis_patterns().get(basis or "")
+    return bool(pattern) and any(pattern.search(t or "") for t in texts)
