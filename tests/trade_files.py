@@ -48,7 +48,7 @@ def csv_text(records: list[dict], columns: list[str] | None = None) -> str:
 
 # A small bilateral picture of HS 261100 in 2022 (values invented for the test, shaped like Comtrade):
 # the USA imports from China, Bolivia and Rwanda; China reports its exports to the USA (FOB, a little lower);
-# Austria imports from Rwanda and reports a World total; Rwanda reports nothing (mirror rows stand in).
+# Austria imports from Rwanda and reports a World total; Rwanda reports nothing (its partners' declarations stand in).
 BILATERAL = [
     record(842, 156, "M", "261100", 2022, 6_000_000.0, 300_000.0),
     record(842, 68, "M", "261100", 2022, 3_000_000.0, 150_000.0),

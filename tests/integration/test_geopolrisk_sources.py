@@ -108,7 +108,8 @@ def test_served_wmd_and_wgi(serving_con, built_warehouse):
         "SELECT source_a, production_a_t_w, source_b, production_b_t_w, difference_t_w FROM marts.production_source_comparison "
         "WHERE country_iso3 = 'CHN' AND year = 2024").fetchall()
     assert rows == [("usgs_mcs", 67_000, "wmd", 58_760, 8_240)]
-    share = serving_con.execute("SELECT world_production_t_w, round(share_pct, 2) FROM marts.supply_share "
+    share = serving_con.execute("SELECT w.world_production_t_w, round(share_pct, 2) FROM marts.supply_share "
+                                "JOIN marts.supply_concentration w USING (source_id, year) "
                                 "WHERE source_id = 'wmd' AND country_iso3 = 'CHN' AND year = 2024").fetchone()
     assert share == (75_416, round(100 * 58_760 / 75_416, 2))
     assert serving_con.execute("SELECT count(*) FROM raw.governance_indicators WHERE source_id = 'wgi'").fetchone() == (5_535,)

@@ -15,7 +15,8 @@ def test_supply_share_uses_one_edition_per_year(serving_con):
 
 def test_concentration_recomputed(serving_con):
     shares = serving_con.execute(
-        "SELECT production_t_w, world_production_t_w, country_iso3 FROM marts.supply_share WHERE source_id='usgs_mcs' AND year=2024"
+        "SELECT production_t_w, w.world_production_t_w, country_iso3 FROM marts.supply_share "
+        "JOIN marts.supply_concentration w USING (source_id, year) WHERE source_id='usgs_mcs' AND year=2024"
     ).fetchall()
     world = shares[0][1]
     hhi = sum((100 * p / world) ** 2 for p, _, _ in shares)

@@ -21,7 +21,7 @@ def test_cold_refresh_answers_the_questions(serving_con):
     ).fetchone()
     assert share[0] == "MCS2026" and share[1] == pytest.approx(100 * 67000 / 82000)
     world = serving_con.execute(
-        "SELECT reserves_t_w, reserves_published, qualifier FROM marts.reserves WHERE is_latest_vintage AND country_name = 'World total'"
+        "SELECT world_reserves_t_w, world_reserves_published, qualifier FROM marts.reserves_world WHERE is_latest_vintage"
     ).fetchone()
     assert world == (4_700_000, ">4,700,000", "greater_than")
     assert serving_con.execute("SELECT min(year), count(*) FROM raw.figures "

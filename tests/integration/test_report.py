@@ -6,6 +6,7 @@ TUNGSTEN_TEST_ARTIFACTS) for a person to look at."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -199,3 +200,61 @@ def test_a_hostile_project_name_cannot_blank_the_report(hostile_copy):
     assert check.console_errors == [] and check.report["errors"] == []
     drawn = [f for f in check.figures if f["status"] == "drawn"]
     assert len(drawn) >= 15 and all(f["rendered"] == "yes" and f["svg"] >= 1 for f in drawn), drawn
+
+
+def _embedded_rows(text: str, chart: str) -> list[dict]:
+    start = text.index('id="report-specs">') + len('id="report-specs">')
+    spec = json.loads(text[start:text.index("</script>", start)])[chart]
+    return next(d["values"] for d in spec["data"] if d.get("name") == "rows")
+
+
+@pytest.mark.slow
+def test_charts_read_right_in_chromium(built_warehouse):
+    """Issue 24, item 11, as a reader sees the drawn SVG: no running total where the marts give
+    yearly figures, axis labels apart (not "20242026"), each legend entry its own mark (the
+    sponsor and conservative timelines distinct), facet titles naming sources, not their ids."""
+    path = report_path(served(built_warehouse))
+    check = open_in_chromium(path, None)
+    assert check.console_errors == [] and check.report["errors"] == []
+    drawn = {f["id"] for f in check.figures if f["status"] == "drawn"}
+    assert {"pipeline_capacity_by_year", "supply_outlook", "source_disagreement", "pipeline_timeline"} <= drawn
+    crowded, alike, ids = [], [], []
+    source_ids = [r[0] for r in duckdb.connect(str(served(built_warehouse)), read_only=True).execute(
+        "SELECT source_id FROM meta.sources").fetchall()]
+    for chart in drawn:
+        texts = check.texts[chart]
+        for axis in texts["axis_labels"]:
+            row = sorted((lab for lab in axis if abs(lab["box"][1] - axis[0]["box"][1]) < 1), key=lambda lab: lab["box"][0])
+            if len(row) < 2 or len(row) < len(axis):
+                continue  # a vertical axis
+            gaps = [(b["box"][0] - a["box"][2], a["text"] + "|" + b["text"]) for a, b in itertools.pairwise(row)]
+            crowded += [f"{chart}: {pair} {gap:.1f} px apart" for gap, pair in gaps if gap < 3]
+        for legend in texts["legends"]:
+            if all(e["shape"] is None for e in legend):
+                continue  # a gradient legend: a colour ramp, no symbols
+            marks = [(e["shape"], e["fill"], e["stroke"], e["dash"]) for e in legend]
+            if len(set(marks)) < len(marks):
+                alike.append(f"{chart}: {[e['label'] for e in legend]} drawn with the same mark")
+            unseen = [e["label"] for e in legend if e["fill"] in (None, "transparent", "none")
+                      and e["stroke"] in (None, "transparent", "none")]
+            if unseen:
+                alike.append(f"{chart}: {unseen} drawn with no visible mark")
+        for header in texts["headers"]:
+            words = set(header["text"].replace("(", " ").replace(")", " ").split())
+            ids += [f"{chart}: {header['text']!r}" for sid in source_ids if sid in words]
+    assert not crowded, crowded
+    assert not alike, alike
+    assert not ids, ids
+    assert any("World Mining Data" in h["text"] for h in check.texts["source_disagreement"]["headers"])
+    # the capacity chart plots each year's new capacity, as the mart gives it: never a running total
+    rows = _embedded_rows(path.read_text(), "pipeline_capacity_by_year")
+    con = duckdb.connect(str(served(built_warehouse)), read_only=True)
+    mart = {(y, s, b): v for y, s, b, v in con.execute(
+        "SELECT year, scenario, coalesce(sponsor_bloc, 'not stated'), new_capacity_t_w FROM marts.pipeline_capacity_by_year"
+    ).fetchall()}
+    con.close()
+    plotted_fields = {k for r in rows for k in r}
+    assert not any("cumulative" in k for k in plotted_fields)
+    assert {(r["year"], r["scenario"], r["sponsor_bloc"]): r["new_capacity_t_w"] for r in rows} == mart
+    titles = [t["text"] for t in check.texts["pipeline_capacity_by_year"]["axis_titles"]]
+    assert titles and not any("cumulative" in t for t in titles)

@@ -73,13 +73,18 @@ def test_comtrade_file_feeds_the_trade_marts(warehouse, tmp_path):
     one_sided = q(s, "SELECT import_value_usd_cif, export_value_usd_fob, difference_pct FROM marts.mirror_gaps "
                      "WHERE importer_iso3 = 'USA' AND exporter_iso3 = 'BOL'")
     assert one_sided == [(3e6, None, None)]
-    # Rwanda reported nothing: its exports appear as mirrors of its partners' imports
-    mirror = q(s, "SELECT partner_iso3, value_usd FROM marts.trade_flows WHERE reporter_iso3 = 'RWA' AND is_mirror "
-                  "AND flow = 'export' ORDER BY 1")
-    assert mirror == [("AUT", 2e6), ("USA", 1e6)]
+    # Rwanda reported nothing: its exports are its partners' declarations of their imports, once each
+    mirror = q(s, "SELECT importer_iso3, value_usd, reported_by FROM marts.trade_flows WHERE source_id = 'un_comtrade' "
+                  "AND exporter_iso3 = 'RWA' ORDER BY 1")
+    assert mirror == [("AUT", 2e6, "importer"), ("USA", 1e6, "importer")]
     flows = q(s, "SELECT tungsten_specific, hs_group, unit_value_usd_per_kg FROM marts.trade_flows WHERE source_id = "
-                 "'un_comtrade' AND reporter_iso3 = 'USA' AND partner_iso3 = 'CHN' AND hs_code = '261100' AND NOT is_mirror")
+                 "'un_comtrade' AND importer_iso3 = 'USA' AND exporter_iso3 = 'CHN' AND hs_code = '261100' "
+                 "AND reported_by = 'importer'")
     assert flows == [(True, "ores_concentrates", 20.0)]
+    # the USA's and Austria's World rows total their partner rows: in trade_totals, not summed with them
+    totals = q(s, "SELECT reporter_iso3, value_usd, total_kind FROM marts.trade_totals WHERE source_id = 'un_comtrade' "
+                  "ORDER BY 1")
+    assert totals == [("AUT", 2.5e6, "reporter_total"), ("USA", 10e6, "reporter_total")]
 
 
 def _refused(warehouse, path, source="comtrade"):
@@ -230,8 +235,8 @@ def test_no_publish_loads_only_and_the_next_refresh_publishes(warehouse, tmp_pat
     assert digest(warehouse.serving) == before
     assert q(warehouse.build, "SELECT count(*) FROM " + COMTRADE) == [(8,)]
     assert run_daily(warehouse).published
-    assert q(warehouse.serving, "SELECT count(*) FROM marts.trade_flows WHERE source_id = 'un_comtrade' "
-                                "AND is_mirror = false") == [(8,)]
+    assert q(warehouse.serving, "SELECT (SELECT count(*) FROM marts.trade_flows WHERE source_id = 'un_comtrade') + "
+                                "(SELECT count(*) FROM marts.trade_totals WHERE source_id = 'un_comtrade')") == [(8,)]
 
 
 def test_rows_of_a_load_cut_short_by_a_crash_are_discarded(warehouse, tmp_path, monkeypatch):

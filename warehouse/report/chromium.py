@@ -44,6 +44,9 @@ class PageCheck:
     failed_requests: list[str] = field(default_factory=list)
     screenshots: list[Path] = field(default_factory=list)
     load_ms: float = 0.0  # navigation to every chart drawn, by the page's own clock
+    # per chart id, what a reader reads on it: axis labels (text and box), legend entries (label,
+    # symbol shape and colour), facet headers and axis titles, as drawn in the SVG
+    texts: dict[str, dict] = field(default_factory=dict)
 
 
 class _Cdp:
@@ -105,6 +108,28 @@ _FIGURES_JS = """JSON.stringify([...document.querySelectorAll('figure.figure')].
 }))"""
 
 
+_TEXTS_JS = """JSON.stringify(Object.fromEntries([...document.querySelectorAll('figure.figure')].map(f => {
+  const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const shown = e => e.getAttribute('opacity') !== '0' && getComputedStyle(e).opacity !== '0';
+  const texts = sel => [...f.querySelectorAll(sel)].filter(shown).map(e => ({text: e.textContent, box: box(e)}));
+  const legends = [...f.querySelectorAll('.role-legend')].map(g => {
+    const symbols = [...g.querySelectorAll('.role-legend-symbol path')];
+    return [...g.querySelectorAll('.role-legend-label text')].map((t, i) => ({
+      label: t.textContent, shape: symbols[i] ? symbols[i].getAttribute('d') : null,
+      fill: symbols[i] ? symbols[i].getAttribute('fill') : null,
+      stroke: symbols[i] ? symbols[i].getAttribute('stroke') : null,
+      dash: symbols[i] ? symbols[i].getAttribute('stroke-dasharray') : null}));
+  });
+  return [f.id.replace(/^chart-/, ''), {
+    axis_labels: [...f.querySelectorAll('.role-axis')].map(a =>
+      [...a.querySelectorAll('.role-axis-label text')].filter(shown).map(e => ({text: e.textContent, box: box(e)}))),
+    axis_titles: texts('.role-axis-title text'),
+    headers: texts('.role-column-header > g > .role-title text, .role-row-header > g > .role-title text, '
+                   + '.role-column-header .role-title text'),
+    legends: legends}];
+})))"""
+
+
 def check_page(path: Path, screenshot_dir: Path | None = None, width: int = 1280, timeout: float = 60) -> PageCheck:
     """Open `path` with the network off, wait until every chart is drawn (or failed), and report."""
     url = path.resolve().as_uri()
@@ -136,7 +161,9 @@ def check_page(path: Path, screenshot_dir: Path | None = None, width: int = 1280
                 report = {"charts": {}, "errors": [f"the page did not finish drawing within {timeout:.0f} s"], "renderMs": None}
             figures = json.loads(cdp.send("Runtime.evaluate", {"expression": _FIGURES_JS, "returnByValue": True},
                                           session=session)["result"]["value"])
-            check = PageCheck(report=report, figures=figures, load_ms=report.get("renderMs") or 0.0)
+            texts = json.loads(cdp.send("Runtime.evaluate", {"expression": _TEXTS_JS, "returnByValue": True},
+                                        session=session)["result"]["value"])
+            check = PageCheck(report=report, figures=figures, load_ms=report.get("renderMs") or 0.0, texts=texts)
             _read_events(cdp.events, url, check)
             if screenshot_dir is not None:
                 _screenshots(cdp, session, screenshot_dir, figures, width, check)

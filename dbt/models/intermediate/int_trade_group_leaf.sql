@@ -6,8 +6,8 @@ with ranked as (
            max(hs_level) over (
                partition by source_id, reporter_iso3, partner_iso3, flow, year, left(hs_code, 4)
            ) as finest_level
-    from {{ ref('trade_flows') }}
-    where hs_group <> 'context' and not is_mirror
+    from {{ ref('int_trade_sides') }}
+    where hs_group <> 'context'
 )
 select source_id, any_value(flow_basis) as flow_basis, reporter_iso3, partner_iso3, flow, year, hs_group,
        hs_group_label, sum(value_usd) as value_usd, sum(net_weight_kg) / 1000.0 as quantity_t

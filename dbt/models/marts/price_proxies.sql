@@ -1,8 +1,9 @@
 -- Unit values of traded tungsten products, one row per CEPII BACI flow (exporter -> importer,
 -- HS code, year): value (FOB US$) / quantity (metric tonnes of the traded product). BACI
--- gives each flow once, as the exporter's export (trade_flows also shows it from the
--- importer's side, as an import of the same value: only the export rows are read here, so
--- nothing is counted twice). A flow without a positive quantity has no unit value.
+-- gives each flow once, and trade_flows holds it once (reported_by reconciled). A flow without
+-- a positive quantity has no unit value.
+-- A flow outside its HS group's plausible band (ref.trade_unit_value_bounds) is flagged
+-- is_outlier with the reason and kept; price_proxy_world gives figures with and without it.
 -- Flows under min_quantity_t (default 1 t) keep their unit value but are flagged and left out
 -- of the world statistics (price_proxy_world): they are samples and specimens, not lots.
 -- HS 2611 (ores and concentrates) rows also carry the unit value per mtu WO3 at an ASSUMED
@@ -13,9 +14,9 @@
 with flows as (
     select f.source_id, f.flow_basis, f.vintage, f.year, f.hs_code, f.hs_description, f.hs_group,
            f.reporter_iso3 as exporter_iso3, f.partner_iso3 as importer_iso3,
-           f.value_usd, f.net_weight_kg, f.source_file, f.source_line
+           f.value_usd, f.net_weight_kg, f.is_outlier, f.outlier_reason, f.source_file, f.source_line
     from {{ ref('trade_flows') }} f
-    where f.source_id = 'cepii_baci' and f.flow = 'export' and not f.is_mirror
+    where f.source_id = 'cepii_baci' and f.reported_by = 'reconciled'
 ),
 valued as (
     select *,
@@ -41,8 +42,9 @@ select
     v.unit_value_usd_per_t,
     v.unit_value_usd_per_t is not null as has_unit_value,
     coalesce(v.quantity_t > 0 and v.quantity_t < {{ min_quantity_t }}, false) as is_small_flow,
-    cast({{ min_quantity_t }} as double) as min_quantity_t,
     v.unit_value_usd_per_t is not null and v.quantity_t >= {{ min_quantity_t }} as in_world_statistics,
+    v.is_outlier,
+    v.outlier_reason,
     case when v.hs_group = 'ores_concentrates' then cast({{ grade_pct }} as double) end as assumed_grade_pct_wo3,
     case when v.hs_group = 'ores_concentrates' then true end as grade_is_assumed,
     -- a tonne of concentrate at g % WO3 holds g/100 x 1000 kg WO3 = g mtu (1 mtu = 10 kg WO3)

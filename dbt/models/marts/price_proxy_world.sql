@@ -8,6 +8,8 @@
 -- times a lot's) and flows without a quantity are left out and counted in their own columns,
 -- with their value and tonnes, so every flow of the year is accounted for:
 -- n_flows = n_flows_used + n_flows_small + n_flows_without_quantity.
+-- Flows flagged is_outlier (outside the HS group's band, ref.trade_unit_value_bounds) stay in
+-- the plain figures and are counted in their own columns; the _robust figures leave them out.
 -- Each group's figures are on this row only, never repeated on its flows' rows.
 {% set grade_pct = var('price_proxy_assumed_grade_pct_wo3', 65) %}
 with flows as (
@@ -22,7 +24,7 @@ stats as (
         any_value(hs_description) as hs_description,
         any_value(hs_group) as hs_group,
         year,
-        any_value(min_quantity_t) as min_quantity_t,
+        cast({{ var('price_proxy_min_quantity_t', 1) }} as double) as min_quantity_t,
         count(*) as n_flows,
         count(*) filter (where in_world_statistics) as n_flows_used,
         count(*) filter (where is_small_flow) as n_flows_small,
@@ -34,6 +36,14 @@ stats as (
         coalesce(sum(quantity_t) filter (where has_unit_value), 0) as quantity_t_total,
         coalesce(sum(quantity_t) filter (where in_world_statistics), 0) as quantity_t_used,
         coalesce(sum(quantity_t) filter (where is_small_flow), 0) as quantity_t_small,
+        count(*) filter (where in_world_statistics and is_outlier) as n_flows_outlier,
+        coalesce(sum(value_usd) filter (where in_world_statistics and is_outlier), 0) as value_usd_outlier,
+        coalesce(sum(quantity_t) filter (where in_world_statistics and is_outlier), 0) as quantity_t_outlier,
+        sum(value_usd) filter (where in_world_statistics and not is_outlier)
+            / nullif(sum(quantity_t) filter (where in_world_statistics and not is_outlier), 0)
+            as weighted_mean_unit_value_usd_per_t_robust,
+        quantile_cont(unit_value_usd_per_t, 0.5) filter (where in_world_statistics and not is_outlier)
+            as median_unit_value_usd_per_t_robust,
         quantile_cont(unit_value_usd_per_t, 0.5) filter (where in_world_statistics) as median_unit_value_usd_per_t,
         quantile_cont(unit_value_usd_per_t, 0.25) filter (where in_world_statistics) as p25_unit_value_usd_per_t,
         quantile_cont(unit_value_usd_per_t, 0.75) filter (where in_world_statistics) as p75_unit_value_usd_per_t

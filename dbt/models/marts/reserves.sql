@@ -1,6 +1,8 @@
 -- Reserves by country for every USGS edition (the latest flagged), with each country's
 -- share of the world total, its production in the edition's latest year and the years
--- of production the reserves would last at that rate.
+-- of production the reserves would last at that rate. Rows are countries and USGS's "Other
+-- countries" (the rest of the world), so they sum within an edition; the World total is not a
+-- row here but in marts.reserves_world, beside that sum.
 with r as (
     select * from {{ ref('stg_figures') }} where metric = 'reserves'
 ),
@@ -34,3 +36,4 @@ from r
 left join world w using (source_id, vintage)
 left join prod on prod.source_id = r.source_id and prod.vintage = r.vintage and prod.country_key = r.country_key
 left join {{ ref('stg_countries') }} c on c.country_iso3 = r.country_iso3
+where r.aggregate_kind is distinct from 'world'

@@ -4,16 +4,14 @@
 -- countries or confidential trade. A flow only one side reported shows with a null gap.
 -- Reported sources only: a reconciled source (BACI) has one value per flow by construction.
 with imports as (
-    select source_id, reporter_iso3 as importer_iso3, partner_iso3 as exporter_iso3, hs_code, year,
-           value_usd, net_weight_kg
+    select source_id, importer_iso3, exporter_iso3, hs_code, year, value_usd, net_weight_kg
     from {{ ref('trade_flows') }}
-    where not is_mirror and flow = 'import' and flow_basis = 'reported'
+    where reported_by = 'importer' and flow = 'import'
 ),
 exports as (
-    select source_id, partner_iso3 as importer_iso3, reporter_iso3 as exporter_iso3, hs_code, year,
-           value_usd, net_weight_kg
+    select source_id, importer_iso3, exporter_iso3, hs_code, year, value_usd, net_weight_kg
     from {{ ref('trade_flows') }}
-    where not is_mirror and flow = 'export' and flow_basis = 'reported'
+    where reported_by = 'exporter' and flow = 'export'
 ),
 pairs as (
     select coalesce(i.source_id, e.source_id) as source_id,
