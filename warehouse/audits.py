@@ -164,6 +164,91 @@ def stakes_audit(frame: pl.DataFrame) -> pl.DataFrame:
     return sources_known_audit(dated.join(totals, on=["_owner", "valid_from"], how="left").drop("_owner"))
 
 
+def prices_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """A price's low and high stand on its quoted words in its assessment's currency; the range
+    is ordered; the period ends on or after it starts; the page is not published before the
+    period starts (an observed price, never a forecast); plus audit_source_known."""
+    from ingest.sources.curated.quoted import range_stands_on_quote
+
+    rows = frame.select("price_low", "price_high", "currency", "as_published", "quote").rows()
+    ok = [range_stands_on_quote(lo, hi, (c or "").lower(), a, q) for lo, hi, c, a, q in rows]
+    return sources_known_audit(frame).with_columns(
+        pl.Series("audit_stands_on_quote", ok, dtype=pl.Boolean),
+        audit_range_ordered=pl.col("price_high") >= pl.col("price_low"),
+        audit_period_ordered=pl.col("period_end_date") >= pl.col("period_start_date"),
+        audit_published_after_period_start=_latest_day("date_published") >= pl.col("period_start_date"),
+    )
+
+
+def _latest_day(col: str) -> pl.Expr:
+    """The last day a date as published (YYYY, YYYY-MM or YYYY-MM-DD) can mean."""
+    from ingest.sources.curated.market import period_bounds
+
+    return pl.col(col).map_elements(lambda t: period_bounds(t)[1], return_dtype=pl.Date)
+
+
+def _first_day(col: str) -> pl.Expr:
+    from ingest.sources.curated.market import period_bounds
+
+    return pl.col(col).map_elements(lambda t: period_bounds(t)[0], return_dtype=pl.Date)
+
+
+def _not_before(later: str, earlier: str) -> pl.Expr:
+    """True unless both dates are given and `later` certainly precedes `earlier`."""
+    return (pl.col(later).is_null() | pl.col(earlier).is_null()
+            | (_latest_day(later) >= _first_day(earlier))).fill_null(True)
+
+
+def quotas_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """A quota's tonnage stands on its quoted words (tonnes); it is not issued after the page
+    that reports it was published; plus audit_source_known."""
+    from ingest.sources.curated.quoted import stands_on_quote
+
+    rows = frame.select("quota_t", "as_published", "quote").rows()
+    ok = [stands_on_quote(v, "t", a, q) for v, a, q in rows]
+    return sources_known_audit(frame).with_columns(
+        pl.Series("audit_stands_on_quote", ok, dtype=pl.Boolean),
+        audit_issued_not_after_publication=_not_before("date_published", "date_issued"),
+    )
+
+
+# the words that state a policy amount, by amount_unit (tonnes on any basis read as tonnes)
+AMOUNT_WORDS = {"t": "t", "t_w": "t", "t_wo3": "t", "t_concentrate": "t", "usd": "usd", "eur": "eur", "cny": "cny"}
+
+
+def _figure_stands(rate: float | None, amount: float | None, unit: str | None, as_published: str | None,
+                   quote: str | None) -> bool:
+    from ingest.sources.curated.quoted import stands_on_quote
+
+    if rate is None and amount is None:
+        return not as_published or as_published in (quote or "")
+    if rate is not None and amount is not None:
+        return False  # one figure per event: a second figure is a second event
+    if rate is not None:
+        return stands_on_quote(rate, "pct", as_published, quote)
+    return stands_on_quote(amount, AMOUNT_WORDS.get(unit or "", "unknown"), as_published, quote)
+
+
+def policy_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """An event's figure (a rate or an amount, at most one) stands on its quoted words; it takes
+    effect and ends in date order; its HS codes are 4 or 6 digits; the countries it names are
+    ISO3 codes or "all"; plus audit_source_known."""
+    from ingest.countries import valid_iso3
+
+    rows = frame.select("rate_pct", "amount", "amount_unit", "as_published", "quote").rows()
+    ok = [_figure_stands(*r) for r in rows]
+    known = [*valid_iso3(), "all"]
+    codes = pl.col("hs_codes").str.split(";").list.eval(pl.element().str.strip_chars().str.contains(r"^\d{4}(\d{2})?$"))
+    countries = pl.col("countries_affected").str.split(";").list.eval(pl.element().str.strip_chars().is_in(known))
+    return sources_known_audit(frame).with_columns(
+        pl.Series("audit_stands_on_quote", ok, dtype=pl.Boolean),
+        audit_ended_after_effective=_not_before("date_ended", "date_effective")
+        & _not_before("date_ended", "date_announced"),
+        audit_hs_codes_well_formed=pl.col("hs_codes").is_null() | codes.list.all(),
+        audit_countries_known=pl.col("countries_affected").is_null() | countries.list.all(),
+    )
+
+
 # --- governance indicators --------------------------------------------------------------
 
 def governance_audit(frame: pl.DataFrame) -> pl.DataFrame:
@@ -194,4 +279,7 @@ AUDITS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
     "quoted": quoted_audit,
     "stakes": stakes_audit,
     "governance": governance_audit,
+    "prices": prices_audit,
+    "quotas": quotas_audit,
+    "policy": policy_audit,
 }

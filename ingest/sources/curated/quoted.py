@@ -24,8 +24,15 @@ def stated_numbers(as_published: str) -> set[float]:
     spaces ("1.500 Tonnen", "800 000 t") reads as thousands, and a single dot group also as a
     decimal, so both readings are returned; empty without a number."""
     m = NUMBER.search(as_published or "")
-    if not m:
-        return set()
+    return _readings(m) if m else set()
+
+
+def every_stated_number(as_published: str) -> set[float]:
+    """The values every number of the words can state ("US$340-350/mtu" -> 340 and 350)."""
+    return {r for m in NUMBER.finditer(as_published or "") for r in _readings(m)}
+
+
+def _readings(m: re.Match) -> set[float]:
     text, word = m.group(1), m.group(2) or ""
     scale = SCALES.get(word, SCALES.get(word.lower(), 1.0) if word.lower() in ("million", "billion", "thousand") else 1.0)
     readings = {float(re.sub(r"[,\s\u00a0\u202f.]", "", text) if re.search(r"[\s\u00a0\u202f]|\.\d{3}(?!\d)", text)
@@ -56,9 +63,23 @@ def stands_on_quote(value: float | None, unit: str | None, as_published: str | N
     """as_published is in the quote and states this value in this unit (to 1e-9 relative)."""
     if value is None or not as_published or not quote or as_published not in quote:
         return False
-    if not any(abs(n - value) <= 1e-9 * max(abs(value), 1.0) for n in stated_numbers(as_published)):
+    if not _is_stated(value, stated_numbers(as_published)):
         return False
     return states_unit(as_published, unit or "")
+
+
+def _is_stated(value: float, numbers: set[float]) -> bool:
+    return any(abs(n - value) <= 1e-9 * max(abs(value), 1.0) for n in numbers)
+
+
+def range_stands_on_quote(low: float | None, high: float | None, unit: str | None, as_published: str | None,
+                          quote: str | None) -> bool:
+    """A published range (or one figure: low = high) stands on its words: as_published is in
+    the quote, states both ends among its numbers and names the unit (a price's currency)."""
+    if low is None or high is None or not as_published or not quote or as_published not in quote:
+        return False
+    numbers = every_stated_number(as_published)
+    return _is_stated(low, numbers) and _is_stated(high, numbers) and states_unit(as_published, unit or "")
 
 
 STAKE_WORDS = re.compile(r"(?i)\b(fully|wholly|100\s*%)[\s-]*owned|\bowns\s+100|\b100\s*(%|per\s?cent)")

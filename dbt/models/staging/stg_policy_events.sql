@@ -1,0 +1,28 @@
+-- raw.policy_events as loaded: curated policy events (columns described in _sources.yml).
+select
+    event_id,
+    date_announced,
+    date_effective,
+    date_ended,
+    jurisdiction,
+    measure_type,
+    title,
+    description,
+    rate_pct,
+    amount,
+    amount_unit,
+    hs_codes,
+    national_codes,
+    countries_affected,
+    source_id,
+    location,
+    quote,
+    as_published,
+    note,
+    source_id_file,
+    vintage,
+    source_file,
+    source_sha256,
+    source_line,
+    load_id
+from {{ source('raw', 'policy_events') }}

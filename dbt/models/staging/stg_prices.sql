@@ -1,0 +1,27 @@
+-- raw.prices as loaded: curated prices (columns described in _sources.yml).
+select
+    observation_id,
+    assessment_id,
+    period_start,
+    period_end,
+    price_low,
+    price_high,
+    price_kind,
+    date_published,
+    publisher_named,
+    source_id,
+    location,
+    quote,
+    as_published,
+    note,
+    currency,
+    unit,
+    period_start_date,
+    period_end_date,
+    source_id_file,
+    vintage,
+    source_file,
+    source_sha256,
+    source_line,
+    load_id
+from {{ source('raw', 'prices') }}
