@@ -181,16 +181,17 @@ def prices_audit(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _latest_day(col: str) -> pl.Expr:
-    """The last day a date as published (YYYY, YYYY-MM or YYYY-MM-DD) can mean."""
+    """The last day a date as published (YYYY, YYYY-MM or YYYY-MM-DD) can mean, as ISO text
+    (which orders as the dates do)."""
     from ingest.sources.curated.market import period_bounds
 
-    return pl.col(col).map_elements(lambda t: period_bounds(t)[1], return_dtype=pl.Date)
+    return pl.col(col).map_elements(lambda t: period_bounds(t)[1].isoformat(), return_dtype=pl.String)
 
 
 def _first_day(col: str) -> pl.Expr:
     from ingest.sources.curated.market import period_bounds
 
-    return pl.col(col).map_elements(lambda t: period_bounds(t)[0], return_dtype=pl.Date)
+    return pl.col(col).map_elements(lambda t: period_bounds(t)[0].isoformat(), return_dtype=pl.String)
 
 
 def _not_before(later: str, earlier: str) -> pl.Expr:

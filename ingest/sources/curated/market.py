@@ -59,7 +59,7 @@ PRICES = CsvSpec(
     frozenset({"observation_id", "assessment_id", "period_start", "period_end", "price_low", "price_high", "price_kind",
                "date_published", "source_id", "quote", "as_published"}),
     floats=frozenset({"price_low", "price_high"}), dates=frozenset({"period_start", "period_end", "date_published"}),
-    derived={"currency": pl.String, "unit": pl.String, "period_start_date": pl.Date, "period_end_date": pl.Date})
+    derived={"currency": pl.String, "unit": pl.String, "period_start_date": pl.String, "period_end_date": pl.String})
 CHINA_QUOTAS = CsvSpec(
     ("quota_id", "year", "batch", "province", "quota_t", "basis", "issuing_body", "date_issued", "date_published",
      "source_id", "location", "quote", "as_published", "note"),
@@ -191,8 +191,8 @@ def parse_prices(path: str | Path, *, source: Source, vintage: str | None = None
             raise ParseError(path.name, f"assessment_id {shown(row['assessment_id'])} is not defined in "
                                         "price_assessments.csv", line=row["source_line"], field="assessment_id")
         row["currency"], row["unit"] = a["currency"], a["unit"]
-        row["period_start_date"] = period_bounds(row["period_start"])[0]
-        row["period_end_date"] = period_bounds(row["period_end"])[1]
+        row["period_start_date"] = period_bounds(row["period_start"])[0].isoformat()
+        row["period_end_date"] = period_bounds(row["period_end"])[1].isoformat()
     return _parsed("prices", rows, path, data, encoding, source, vintage)
 
 
