@@ -201,12 +201,13 @@ def _not_before(later: str, earlier: str) -> pl.Expr:
 
 
 def quotas_audit(frame: pl.DataFrame) -> pl.DataFrame:
-    """A quota's tonnage stands on its quoted words (tonnes); it is not issued after the page
+    """A quota's tonnage stands on its quoted words (tonnes), or on a table cell read in its
+    column header's unit (the location names the header); it is not issued after the page
     that reports it was published; plus audit_source_known."""
-    from ingest.sources.curated.quoted import stands_on_quote
+    from ingest.sources.curated.quoted import cell_stands_on_header, stands_on_quote
 
-    rows = frame.select("quota_t", "as_published", "quote").rows()
-    ok = [stands_on_quote(v, "t", a, q) for v, a, q in rows]
+    rows = frame.select("quota_t", "as_published", "quote", "location").rows()
+    ok = [stands_on_quote(v, "t", a, q) or cell_stands_on_header(v, "t", a, q, loc) for v, a, q, loc in rows]
     return sources_known_audit(frame).with_columns(
         pl.Series("audit_stands_on_quote", ok, dtype=pl.Boolean),
         audit_issued_not_after_publication=_not_before("date_published", "date_issued"),
@@ -214,37 +215,38 @@ def quotas_audit(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 # the words that state a policy amount, by amount_unit (tonnes on any basis read as tonnes)
-AMOUNT_WORDS = {"t": "t", "t_w": "t", "t_wo3": "t", "t_concentrate": "t", "usd": "usd", "eur": "eur", "cny": "cny"}
+AMOUNT_WORDS = {"t": "t", "t_w": "t", "t_wo3": "t", "t_concentrate": "t", "lb_w": "lb", "usd": "usd", "eur": "eur",
+                "cny": "cny", "krw": "krw"}
 
 
 def _figure_stands(rate: float | None, amount: float | None, unit: str | None, as_published: str | None,
-                   quote: str | None) -> bool:
-    from ingest.sources.curated.quoted import stands_on_quote
+                   quote: str | None, location: str | None) -> bool:
+    from ingest.sources.curated.quoted import cell_stands_on_header, stands_on_quote
 
     if rate is None and amount is None:
         return not as_published or as_published in (quote or "")
     if rate is not None and amount is not None:
         return False  # one figure per event: a second figure is a second event
-    if rate is not None:
-        return stands_on_quote(rate, "pct", as_published, quote)
-    return stands_on_quote(amount, AMOUNT_WORDS.get(unit or "", "unknown"), as_published, quote)
+    value, words = (rate, "pct") if rate is not None else (amount, AMOUNT_WORDS.get(unit or "", "unknown"))
+    return stands_on_quote(value, words, as_published, quote) or cell_stands_on_header(value, words, as_published, quote,
+                                                                                        location)
 
 
 def policy_audit(frame: pl.DataFrame) -> pl.DataFrame:
-    """An event's figure (a rate or an amount, at most one) stands on its quoted words; it takes
-    effect and ends in date order; its HS codes are 4 or 6 digits; the countries it names are
+    """An event's figure (a rate or an amount, at most one) stands on its quoted words (or on a
+    table cell in its column header's unit); it ends on or after it takes effect (a measure
+    may be reported, hence announced, after it ended); its HS codes are 4 or 6 digits; the countries it names are
     ISO3 codes or "all"; plus audit_source_known."""
     from ingest.countries import valid_iso3
 
-    rows = frame.select("rate_pct", "amount", "amount_unit", "as_published", "quote").rows()
+    rows = frame.select("rate_pct", "amount", "amount_unit", "as_published", "quote", "location").rows()
     ok = [_figure_stands(*r) for r in rows]
     known = [*valid_iso3(), "all"]
     codes = pl.col("hs_codes").str.split(";").list.eval(pl.element().str.strip_chars().str.contains(r"^\d{4}(\d{2})?$"))
     countries = pl.col("countries_affected").str.split(";").list.eval(pl.element().str.strip_chars().is_in(known))
     return sources_known_audit(frame).with_columns(
         pl.Series("audit_stands_on_quote", ok, dtype=pl.Boolean),
-        audit_ended_after_effective=_not_before("date_ended", "date_effective")
-        & _not_before("date_ended", "date_announced"),
+        audit_ended_after_effective=_not_before("date_ended", "date_effective"),
         audit_hs_codes_well_formed=pl.col("hs_codes").is_null() | codes.list.all(),
         audit_countries_known=pl.col("countries_affected").is_null() | countries.list.all(),
     )

@@ -1,15 +1,16 @@
 -- China's quota figures, one per (year, batch, province): where several pages state a figure
--- for the same key, the earliest published (the primary page) is selected and the others are
--- listed beside it, flagged when they differ. Province '' is the national figure.
+-- for the same key, the one the curator marks selected (its note starts with "selected"; notes
+-- starting "not selected" or "alternative" come last), else the earliest published, is selected
+-- and the others are listed beside it, flagged when they differ. Province '' is national.
 with q as (
     select *, coalesce(province, '') as province_key,
            row_number() over (partition by year, batch, coalesce(province, '')
-                              order by date_published, quota_id) as pick
+                              order by {{ curator_choice('note') }}, date_published, quota_id) as pick
     from {{ ref('stg_china_quotas') }}
 ),
 grouped as (
     select year, batch, province_key,
-           string_agg(quota_id, ';' order by date_published, quota_id) as quota_ids,
+           string_agg(quota_id, ';' order by {{ curator_choice('note') }}, date_published, quota_id) as quota_ids,
            count(distinct quota_t) > 1 as pages_differ
     from q group by all
 )

@@ -69,7 +69,7 @@ POLICY_EVENTS = CsvSpec(
     ("event_id", "date_announced", "date_effective", "date_ended", "jurisdiction", "measure_type", "title",
      "description", "rate_pct", "amount", "amount_unit", "hs_codes", "national_codes", "countries_affected",
      "source_id", "location", "quote", "as_published", "note"),
-    frozenset({"event_id", "date_announced", "jurisdiction", "measure_type", "title", "source_id", "quote"}),
+    frozenset({"event_id", "jurisdiction", "measure_type", "title", "source_id", "quote"}),
     floats=frozenset({"rate_pct", "amount"}), dates=frozenset({"date_announced", "date_effective", "date_ended"}))
 
 SPECS = {"price_assessments": PRICE_ASSESSMENTS, "prices": PRICES, "china_quotas": CHINA_QUOTAS,

@@ -12,13 +12,14 @@
 with obs as (
     select p.*, a.product_family, a.description as assessment_description, a.market, a.wo3_grade_pct, a.assessed_by,
            row_number() over (partition by p.assessment_id, p.period_start_date, p.period_end_date
-                              order by p.date_published, p.observation_id) as pick
+                              order by {{ curator_choice('p.note') }}, p.date_published, p.observation_id) as pick
     from {{ ref('stg_prices') }} p
     join {{ ref('stg_price_assessments') }} a using (assessment_id)
 ),
 grouped as (
     select assessment_id, period_start_date, period_end_date,
-           string_agg(observation_id, ';' order by date_published, observation_id) as observation_ids,
+           string_agg(observation_id, ';' order by {{ curator_choice('note') }}, date_published, observation_id)
+               as observation_ids,
            count(*) as n_observations,
            count(distinct price_low) > 1 or count(distinct price_high) > 1 as observations_differ
     from obs group by all
