@@ -14,10 +14,5 @@ select
     quote,
     as_published,
     note,
-    source_id_file,
-    vintage,
-    source_file,
-    source_sha256,
-    source_line,
-    load_id
+    {{ curated_line_provenance() }}
 from {{ source('raw', 'china_quotas') }}

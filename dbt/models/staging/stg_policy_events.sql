@@ -19,10 +19,5 @@ select
     quote,
     as_published,
     note,
-    source_id_file,
-    vintage,
-    source_file,
-    source_sha256,
-    source_line,
-    load_id
+    {{ curated_line_provenance() }}
 from {{ source('raw', 'policy_events') }}

@@ -8,10 +8,5 @@ select
     unit,
     wo3_grade_pct,
     assessed_by,
-    source_id_file,
-    vintage,
-    source_file,
-    source_sha256,
-    source_line,
-    load_id
+    {{ curated_line_provenance() }}
 from {{ source('raw', 'price_assessments') }}

@@ -18,10 +18,5 @@ select
     unit,
     cast(period_start_date as date) as period_start_date,
     cast(period_end_date as date) as period_end_date,
-    source_id_file,
-    vintage,
-    source_file,
-    source_sha256,
-    source_line,
-    load_id
+    {{ curated_line_provenance() }}
 from {{ source('raw', 'prices') }}
