@@ -34,7 +34,7 @@ def test_every_factor_matches_the_stoichiometry():
     rows = seed()
     assert set(rows) == set(EXPECTED)
     for key, factor in EXPECTED.items():
-        assert float(rows[key]["factor"]) == pytest.approx(factor, rel=1e-7), key
+        assert float(rows[key]["factor"]) == pytest.approx(factor, rel=1e-10), key
     assert {k for k, r in rows.items() if r["per_wo3_grade"] == "true"} == {("per_t", "per_mtu_wo3"), ("per_kg", "per_mtu_wo3")}
 
 
