@@ -52,7 +52,7 @@ def rows_of(con, sql: str) -> list[dict]:
 
 APT_EUROPE_2025 = """
 SELECT strftime(period_start_date, '%Y-%m') AS month, series_id, period_start_date, period_end_date, price_low,
-       price_high, currency, unit, selected_observation_id, source_id, source_url, date_published
+       price_high, currency, unit, selected_observation_id, cited_source_id, source_url, date_published
 FROM marts.price_history
 WHERE series_kind = 'curated_assessment' AND product_family = 'apt' AND market IN ('Rotterdam', 'Europe')
   AND year(period_start_date) = 2025
@@ -72,12 +72,12 @@ def test_sql_answers_apt_europe_by_month_of_2025_with_its_page(built_warehouse, 
         obs = chosen[(row["series_id"], row["period_start_date"], row["period_end_date"])]
         assert row["selected_observation_id"] == obs["observation_id"]
         assert (float(row["price_low"]), float(row["price_high"])) == (obs["price_low"], obs["price_high"])
-        assert row["source_id"] == obs["source_id"] and row["currency"] == "USD"
+        assert row["cited_source_id"] == obs["source_id"] and row["currency"] == "USD"
 
 
 def test_sql_answers_the_2024_and_2025_quota_by_batch(built_warehouse, serving_con):
     answer = tungsten_sql(built_warehouse, """
-        SELECT year, batch, batch_quota_t, year_total_t, total_basis, source_id, quote
+        SELECT year, batch, batch_quota_t, year_total_t, total_basis, cited_source_id, quote
         FROM marts.china_mining_quota WHERE year IN (2024, 2025) ORDER BY year, batch""")
     national = [r for r in rows_of(serving_con, "SELECT * FROM raw.china_quotas WHERE province IS NULL")
                 if r["year"] in (2024, 2025)]
@@ -86,6 +86,7 @@ def test_sql_answers_the_2024_and_2025_quota_by_batch(built_warehouse, serving_c
         row = next(a for a in answer if (int(a["year"]), a["batch"]) == (year, batch))
         column = "year_total_t" if batch == "total" else "batch_quota_t"
         assert float(row[column]) == fig["quota_t"] and row["quote"] == fig["quote"], (year, batch)
+        assert row["cited_source_id"] == fig["source_id"]
     # one total row a year, published or summed from the batches held
     for year in {r["year"] for r in national}:
         totals = [a for a in answer if int(a["year"]) == year and a["batch"] == "total"]
@@ -204,7 +205,6 @@ def test_the_marts_on_synthetic_rows(warehouse, tmp_path, monkeypatch):
     import duckdb
 
     from tungsten_cli.daily import run_daily
-
     from warehouse.paths import current
 
     monkeypatch.setenv("TUNGSTEN_CURATED_DIR", str(write_market_fixture(tmp_path / "curated")))

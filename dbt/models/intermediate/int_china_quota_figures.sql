@@ -16,8 +16,8 @@ grouped as (
 )
 select q.year, q.batch, q.province, q.province_key, q.quota_t, q.basis, q.issuing_body, q.date_issued,
        q.date_published, q.quota_id as selected_quota_id, g.quota_ids, g.pages_differ,
-       q.source_id, s.publisher as source_publisher, s.url as source_url, q.location, q.quote, q.as_published, q.note,
-       q.source_file, q.source_line
+       q.source_id_file as source_id, q.vintage, q.source_id as cited_source_id, s.publisher as source_publisher,
+       s.url as source_url, q.location, q.quote, q.as_published, q.note, q.source_file, q.source_line
 from q join grouped g using (year, batch, province_key)
 left join {{ ref('stg_sources') }} s on s.source_id = q.source_id
 where q.pick = 1

@@ -19,8 +19,8 @@ totals as (
            case when n.quota_t is not null then 'published' else 'sum_of_batches' end as total_basis,
            b.batches_held, b.batches, b.batches_sum_t,
            n.selected_quota_id, n.quota_ids, n.pages_differ, n.basis, n.issuing_body, n.date_issued, n.date_published,
-           n.source_id, n.source_publisher, n.source_url, n.location, n.quote, n.as_published, n.note,
-           n.source_file, n.source_line
+           n.source_id, n.vintage, n.cited_source_id, n.source_publisher, n.source_url, n.location, n.quote,
+           n.as_published, n.note, n.source_file, n.source_line
     from (select * from national where batch = 'total') n
     full join batch_sums b on b.year = n.year
 ),
@@ -44,7 +44,8 @@ select year, batch, cast(null as double) as batch_quota_t, year_total_t, total_b
        case when previous_year_total_t > 0
             then 100.0 * (year_total_t - previous_year_total_t) / previous_year_total_t end as yoy_change_pct,
        selected_quota_id, quota_ids, pages_differ, basis, issuing_body, date_issued, date_published,
-       source_id, source_publisher, source_url, location, quote, as_published, note, source_file, source_line
+       source_id, vintage, cited_source_id, source_publisher, source_url, location, quote, as_published, note,
+       source_file, source_line
 from totals_yoy
 union all by name
 select year, batch, quota_t as batch_quota_t, cast(null as double) as year_total_t,
@@ -53,5 +54,6 @@ select year, batch, quota_t as batch_quota_t, cast(null as double) as year_total
        case when previous_year_quota_t > 0 then 100.0 * (quota_t - previous_year_quota_t) / previous_year_quota_t end
            as yoy_change_pct,
        selected_quota_id, quota_ids, pages_differ, basis, issuing_body, date_issued, date_published,
-       source_id, source_publisher, source_url, location, quote, as_published, note, source_file, source_line
+       source_id, vintage, cited_source_id, source_publisher, source_url, location, quote, as_published, note,
+       source_file, source_line
 from batches_yoy

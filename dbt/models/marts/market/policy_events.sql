@@ -9,7 +9,8 @@ select e.event_id, e.date_announced, e.date_effective, e.date_ended, e.jurisdict
                 try_strptime(e.date_effective, '%Y'))::date as date_effective_first_day,
        (e.date_ended is null or e.date_ended > strftime(current_date, '%Y-%m-%d'))
            and coalesce(e.date_effective, e.date_announced) <= strftime(current_date, '%Y-%m-%d') as is_in_force,
-       e.source_id, s.publisher as source_publisher, s.title as source_title, s.url as source_url, e.location,
-       e.quote, e.as_published, e.note, e.source_file, e.source_line
+       e.source_id_file as source_id, e.vintage, e.source_id as cited_source_id, s.publisher as source_publisher,
+       s.title as source_title, s.url as source_url, e.location, e.quote, e.as_published, e.note, e.source_file,
+       e.source_line
 from {{ ref('stg_policy_events') }} e
 left join {{ ref('stg_sources') }} s on s.source_id = e.source_id

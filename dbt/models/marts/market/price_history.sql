@@ -31,7 +31,8 @@ curated as (
            o.wo3_grade_pct, false as grade_is_assumed, o.price_low, o.price_high,
            (o.price_low + o.price_high) / 2.0 as price_mid, 'mid_of_low_and_high' as price_mid_is,
            o.observation_id as selected_observation_id, g.observation_ids, g.n_observations, g.observations_differ,
-           o.source_id, o.date_published, o.location, o.quote, o.as_published, cast(null as varchar) as vintage,
+           o.source_id_file as source_id, o.source_id as cited_source_id, o.date_published, o.location, o.quote,
+           o.as_published, o.vintage,
            o.source_file, o.source_line
     from obs o join grouped g using (assessment_id, period_start_date, period_end_date)
     where o.pick = 1
@@ -49,7 +50,8 @@ usgs as (
            price_usd_per_mtu_wo3 as price_mid, 'the_published_figure' as price_mid_is,
            cast(null as varchar) as selected_observation_id, cast(null as varchar) as observation_ids,
            1 as n_observations, false as observations_differ,
-           source_id, cast(edition_year as varchar) as date_published, source_column as location,
+           source_id, cast(null as varchar) as cited_source_id, cast(edition_year as varchar) as date_published,
+           source_column as location,
            cast(null as varchar) as quote, value_published as as_published, vintage, source_file, source_line
     from {{ ref('price_usgs_concentrate') }}
     where is_latest_edition and price_usd_per_mtu_wo3 is not null
@@ -73,7 +75,8 @@ baci as (
            'median_of_flow_unit_values' as price_mid_is,
            cast(null as varchar) as selected_observation_id, cast(null as varchar) as observation_ids,
            n_flows_used as n_observations, false as observations_differ,
-           source_id, cast(null as varchar) as date_published, cast(null as varchar) as location,
+           source_id, cast(null as varchar) as cited_source_id, cast(null as varchar) as date_published,
+           cast(null as varchar) as location,
            cast(null as varchar) as quote, cast(null as varchar) as as_published, vintages as vintage,
            cast(null as varchar) as source_file, cast(null as integer) as source_line
     from {{ ref('price_proxy_world') }}
@@ -121,9 +124,9 @@ select
          when m.product_family = 'traded_product' then m.price_mid
          else m.price_mid * m.factor_to_mtu_wo3 end as price_mid_family_basis,
     m.selected_observation_id, m.observation_ids, m.n_observations, m.observations_differ,
-    m.source_id, s.publisher as source_publisher, s.title as source_title, s.url as source_url,
+    m.source_id, m.cited_source_id, s.publisher as source_publisher, s.title as source_title, s.url as source_url,
     m.date_published, m.location, m.quote, m.as_published, m.vintage, m.source_file, m.source_line
 from to_mtu m
 cross join (select factor from factors where from_unit = 'per_mtu_wo3' and to_unit = 'per_t_wo3') t
 cross join (select factor from factors where from_unit = 'per_mtu_wo3' and to_unit = 'per_kg_w') k
-left join {{ ref('stg_sources') }} s on s.source_id = m.source_id
+left join {{ ref('stg_sources') }} s on s.source_id = coalesce(m.cited_source_id, m.source_id)
