@@ -94,10 +94,12 @@ SECTIONS: dict[str, tuple[str, dict[str, pl.DataType], set[str]]] = {
 
 def curated_schemas() -> dict[str, dict[str, pl.DataType]]:
     """Raw table -> full schema (fields plus provenance) of every curated table."""
+    from ingest.sources.curated.market import market_schemas
+
     out = {"claims": CLAIMS_SCHEMA}
     for _, (table, fields, _) in SECTIONS.items():
         out[table] = {**fields, **CURATED_PROVENANCE}
-    return out
+    return {**out, **market_schemas()}
 
 
 

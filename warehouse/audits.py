@@ -213,6 +213,94 @@ def stakes_audit(frame: pl.DataFrame) -> pl.DataFrame:
     return sources_known_audit(dated.join(totals, on=["_owner", "valid_from"], how="left").drop("_owner"))
 
 
+def prices_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """A price's low and high stand on its quoted words in its assessment's currency; the range
+    is ordered; the period ends on or after it starts; the page is not published before the
+    period starts (an observed price, never a forecast); plus audit_source_known."""
+    from ingest.sources.curated.quoted import range_stands_on_quote
+
+    rows = frame.select("price_low", "price_high", "currency", "as_published", "quote").rows()
+    ok = [range_stands_on_quote(lo, hi, (c or "").lower(), a, q) for lo, hi, c, a, q in rows]
+    return sources_known_audit(frame).with_columns(
+        pl.Series("audit_stands_on_quote", ok, dtype=pl.Boolean),
+        audit_range_ordered=pl.col("price_high") >= pl.col("price_low"),
+        audit_period_ordered=pl.col("period_end_date") >= pl.col("period_start_date"),
+        audit_published_after_period_start=_latest_day("date_published") >= pl.col("period_start_date"),
+    )
+
+
+def _latest_day(col: str) -> pl.Expr:
+    """The last day a date as published (YYYY, YYYY-MM or YYYY-MM-DD) can mean, as ISO text
+    (which orders as the dates do)."""
+    from ingest.sources.curated.market import period_bounds
+
+    return pl.col(col).map_elements(lambda t: period_bounds(t)[1].isoformat(), return_dtype=pl.String)
+
+
+def _first_day(col: str) -> pl.Expr:
+    from ingest.sources.curated.market import period_bounds
+
+    return pl.col(col).map_elements(lambda t: period_bounds(t)[0].isoformat(), return_dtype=pl.String)
+
+
+def _not_before(later: str, earlier: str) -> pl.Expr:
+    """True unless both dates are given and `later` certainly precedes `earlier`."""
+    return (pl.col(later).is_null() | pl.col(earlier).is_null()
+            | (_latest_day(later) >= _first_day(earlier))).fill_null(True)
+
+
+def quotas_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """A quota's tonnage stands on its quoted words (tonnes), or on a table cell read in its
+    column header's unit (the location names the header); it is not issued after the page
+    that reports it was published; plus audit_source_known."""
+    from ingest.sources.curated.quoted import cell_stands_on_header, stands_on_quote
+
+    rows = frame.select("quota_t", "as_published", "quote", "location").rows()
+    ok = [stands_on_quote(v, "t", a, q) or cell_stands_on_header(v, "t", a, q, loc) for v, a, q, loc in rows]
+    return sources_known_audit(frame).with_columns(
+        pl.Series("audit_stands_on_quote", ok, dtype=pl.Boolean),
+        audit_issued_not_after_publication=_not_before("date_published", "date_issued"),
+    )
+
+
+# the words that state a policy amount, by amount_unit (tonnes on any basis read as tonnes)
+AMOUNT_WORDS = {"t": "t", "t_w": "t", "t_wo3": "t", "t_concentrate": "t", "lb_w": "lb", "usd": "usd", "eur": "eur",
+                "cny": "cny", "krw": "krw"}
+
+
+def _figure_stands(rate: float | None, amount: float | None, unit: str | None, as_published: str | None,
+                   quote: str | None, location: str | None) -> bool:
+    from ingest.sources.curated.quoted import cell_stands_on_header, stands_on_quote
+
+    if rate is None and amount is None:
+        return not as_published or as_published in (quote or "")
+    if rate is not None and amount is not None:
+        return False  # one figure per event: a second figure is a second event
+    value, words = (rate, "pct") if rate is not None else (amount, AMOUNT_WORDS.get(unit or "", "unknown"))
+    return stands_on_quote(value, words, as_published, quote) or cell_stands_on_header(value, words, as_published, quote,
+                                                                                        location)
+
+
+def policy_audit(frame: pl.DataFrame) -> pl.DataFrame:
+    """An event's figure (a rate or an amount, at most one) stands on its quoted words (or on a
+    table cell in its column header's unit); it ends on or after it takes effect (a measure
+    may be reported, hence announced, after it ended); its HS codes are 4 or 6 digits; the countries it names are
+    ISO3 codes or "all"; plus audit_source_known."""
+    from ingest.countries import valid_iso3
+
+    rows = frame.select("rate_pct", "amount", "amount_unit", "as_published", "quote", "location").rows()
+    ok = [_figure_stands(*r) for r in rows]
+    known = [*valid_iso3(), "all"]
+    codes = pl.col("hs_codes").str.split(";").list.eval(pl.element().str.strip_chars().str.contains(r"^\d{4}(\d{2})?$"))
+    countries = pl.col("countries_affected").str.split(";").list.eval(pl.element().str.strip_chars().is_in(known))
+    return sources_known_audit(frame).with_columns(
+        pl.Series("audit_stands_on_quote", ok, dtype=pl.Boolean),
+        audit_ended_after_effective=_not_before("date_ended", "date_effective"),
+        audit_hs_codes_well_formed=pl.col("hs_codes").is_null() | codes.list.all(),
+        audit_countries_known=pl.col("countries_affected").is_null() | countries.list.all(),
+    )
+
+
 # --- governance indicators --------------------------------------------------------------
 
 def governance_audit(frame: pl.DataFrame) -> pl.DataFrame:
@@ -244,4 +332,7 @@ AUDITS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
     "financing": financing_audit,
     "stakes": stakes_audit,
     "governance": governance_audit,
+    "prices": prices_audit,
+    "quotas": quotas_audit,
+    "policy": policy_audit,
 }

@@ -46,6 +46,7 @@ REFERENCE: dict[str, Callable[[], Any]] = {
     "hs_codes": lambda: sorted(hs_codes()),
     "context_hs_codes": lambda: sorted(c for c, r in hs_codes().items() if r["hs_group"] == "context"),
     "known_areas": lambda: sorted(set(valid_iso3()) | set(area_kinds())),
+    "policy_jurisdictions": lambda: sorted(set(valid_iso3()) | {"EUU"}),  # EUU: the European Union
     "flow_codes": lambda: sorted(set(flow_codes()) | set(shared_values()["flows"])),
 }
 

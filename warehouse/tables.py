@@ -63,6 +63,10 @@ CURATED_DESCRIPTIONS = {
     "project_financing": "Financing by instrument and status.",
     "project_figures": "Capex, capacity, reserves as quoted.",
     "project_milestones": "Timelines by scenario.",
+    "price_assessments": "Price series as their publishers define them.",
+    "prices": "Price observations: one row per price a page states for a date or period.",
+    "china_quotas": "China's tungsten mining quotas by year, batch and province.",
+    "policy_events": "Dated measures: export controls, tariffs, stockpiles, critical lists.",
 }
 
 REGISTRY: dict[str, RawTable] = {t.name: t for t in [

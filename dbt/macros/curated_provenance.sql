@@ -9,3 +9,14 @@
     source_item,
     load_id
 {%- endmacro %}
+
+{#- The provenance columns of a curated table read from a CSV file (claims.csv and the market
+    files): as curated_provenance, with the file's line instead of the YAML item. -#}
+{% macro curated_line_provenance() -%}
+    source_id_file,
+    vintage,
+    source_file,
+    source_sha256,
+    source_line,
+    load_id
+{%- endmacro %}

@@ -21,10 +21,5 @@ select
     disagrees_with,
     value_t_w,
     value_high_t_w,
-    source_id_file,
-    vintage,
-    source_file,
-    source_sha256,
-    source_line,
-    load_id
+    {{ curated_line_provenance() }}
 from {{ source('raw', 'claims') }}

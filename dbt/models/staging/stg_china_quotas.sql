@@ -1,0 +1,18 @@
+-- raw.china_quotas as loaded: curated china quotas (columns described in _sources.yml).
+select
+    quota_id,
+    year,
+    batch,
+    province,
+    quota_t,
+    basis,
+    issuing_body,
+    date_issued,
+    date_published,
+    source_id,
+    location,
+    quote,
+    as_published,
+    note,
+    {{ curated_line_provenance() }}
+from {{ source('raw', 'china_quotas') }}
