@@ -108,9 +108,11 @@ def test_sql_prints_values_as_they_are(warehouse):
 
 @pytest.mark.slow
 def test_an_unforeseen_error_is_one_line_and_a_log(warehouse):
-    """A build file that is not a DuckDB database (overwritten by another program): the refresh
-    fails with one line naming the file and where the traceback went, never a traceback."""
-    warehouse.build.write_bytes(b"not a database" * 100)
+    """A folder where the build file should be (a damaged file is set aside and rebuilt, see
+    test_recovery; a folder is nothing the warehouse made): the refresh fails with one line naming
+    the path and where the traceback went, never a traceback."""
+    warehouse.build.unlink()
+    warehouse.build.mkdir()
     r = _tungsten("refresh", "--force")
     assert r.returncode != 0
     assert "Traceback" not in r.stderr and "Traceback" not in r.stdout
