@@ -77,7 +77,8 @@ def connect(config: LakeConfig, *, read_only: bool = False, snapshot: int | None
             Path(config.catalog.removeprefix("sqlite:")).parent.mkdir(parents=True, exist_ok=True)
         if read_only and config.kind != "postgres" and not Path(config.catalog.removeprefix("sqlite:")).exists():
             raise LakeUnreachable(f"no lake at {config.describe()}: run `tungsten refresh` first")
-        options = [f"DATA_PATH {_literal(config.data)}"]
+        # the configured data path wins over the one the catalog recorded (a lake moved or copied whole)
+        options = [f"DATA_PATH {_literal(config.data)}", "OVERRIDE_DATA_PATH true"]
         if read_only:
             options.append("READ_ONLY")
         if snapshot is not None:
