@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,14 @@ from pathlib import Path
 import pytest
 
 START_TIMEOUT_S = 60
+
+
+def absent(reason: str):
+    """Skip a test whose service is not installed here, saying why; under CI (CI=true, where
+    .ci/run installs every service) fail instead, so a missing install step cannot pass unseen."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI must provide it)")
+    pytest.skip(reason)
 
 
 def free_port() -> int:
@@ -69,12 +78,14 @@ def postgres(root: Path):
     """A PostgreSQL server on a free loopback port with a password-protected user; stopped after."""
     bindir = pg_bin()
     if bindir is None:
-        pytest.skip("PostgreSQL's initdb is not installed (Debian: apt-get install postgresql; .ci/run installs it)")
+        absent("PostgreSQL's initdb is not installed (Debian: apt-get install postgresql; .ci/run installs it)")
     as_user: list[str] = []
     if os.geteuid() == 0:  # PostgreSQL refuses to run as root
         if shutil.which("runuser") is None or subprocess.run(["id", "postgres"], capture_output=True).returncode:
-            pytest.skip("running as root without a `postgres` account to run PostgreSQL as")
+            absent("running as root without a `postgres` account to run PostgreSQL as")
         as_user = ["runuser", "-u", "postgres", "--"]
+    if as_user:  # pytest's temporary folders are private to root: the server gets one of its own
+        root = Path(tempfile.mkdtemp(prefix="tungsten-pg-"))
     root.mkdir(parents=True, exist_ok=True)
     data, sock = root / "pgdata", root / "pgsock"
     sock.mkdir()
@@ -86,22 +97,29 @@ def postgres(root: Path):
         shutil.chown(sock, "postgres")
         shutil.chown(pwfile, "postgres")
     port = free_port()
-    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "tungsten", "--pwfile", str(pwfile),
-                    "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8"],
-                   check=True, capture_output=True)
+    _run([*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "tungsten", "--pwfile", str(pwfile),
+          "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8"])
     pwfile.unlink()
     log = root / "postgres.log"
     if as_user:
         log.touch()
         shutil.chown(log, "postgres")
-    subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", str(START_TIMEOUT_S),
-                    "-o", f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c max_connections=200", "start"],
-                   check=True, capture_output=True)
     try:
+        _run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", str(START_TIMEOUT_S),
+              "-o", f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c max_connections=200", "start"])
         _wait(lambda: _listening(port), "PostgreSQL")
         yield Postgres(port, "tungsten", password, "postgres")
     finally:
         subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        if as_user:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _run(cmd: list[str]) -> None:
+    """Run a server command; its own output in the error when it fails."""
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(cmd[-8:])} failed ({done.returncode}): {done.stderr[-1500:] or done.stdout[-1500:]}")
 
 
 def create_database(pg: Postgres, name: str) -> None:
@@ -133,7 +151,7 @@ def moto_s3(root: Path):
     if not server.exists():
         found = shutil.which("moto_server")
         if found is None:
-            pytest.skip("moto's server is not installed (PyPI moto[server], a dev dependency)")
+            absent("moto's server is not installed (PyPI moto[server], a dev dependency)")
         server = Path(found)
     port = free_port()
     root.mkdir(parents=True, exist_ok=True)

@@ -125,8 +125,9 @@ def test_unchanged_tables_get_no_new_files(lake_env, built_warehouse, tmp_path):
     builds = three_builds(built_warehouse, tmp_path / "builds")
     publish(builds[0][0], cfg)
     con = connect(cfg, read_only=True)
-    files = lambda: dict(con.execute(  # noqa: E731 - table -> its data files, from the catalog
-        "SELECT s.schema_name || '.' || t.table_name, count(*) FROM __ducklake_metadata_lake.ducklake_data_file f "
+    files = lambda: dict(con.execute(  # noqa: E731 - table -> the ids of its current data files, from the catalog
+        "SELECT s.schema_name || '.' || t.table_name, list(f.data_file_id ORDER BY f.data_file_id) "
+        "FROM __ducklake_metadata_lake.ducklake_data_file f "
         "JOIN __ducklake_metadata_lake.ducklake_table t USING (table_id) "
         "JOIN __ducklake_metadata_lake.ducklake_schema s USING (schema_id) "
         "WHERE f.end_snapshot IS NULL AND t.end_snapshot IS NULL GROUP BY ALL").fetchall())
