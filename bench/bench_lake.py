@@ -24,15 +24,15 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-TUNGSTEN = Path(sys.executable).with_name("tungsten")
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+from bench_publish import cold_refresh  # noqa: E402 - the same cold run the publish bench times
+
 RUSSIA = "source_id = 'usgs_mcs' AND country_iso3 = 'RUS' AND year = 2024"
 
 
@@ -75,11 +75,7 @@ def main() -> None:
         serving = Path(keep_dir) / "tungsten.duckdb"
         for _ in range(args.runs):
             with tempfile.TemporaryDirectory() as d:
-                env = {**base, "TUNGSTEN_HOME": f"{d}/home", "TUNGSTEN_SERVING_PATH": f"{d}/serving/tungsten.duckdb"}
-                t0 = time.perf_counter()
-                subprocess.run([str(TUNGSTEN), "refresh"], env=env, check=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-                cold.append(time.perf_counter() - t0)
+                cold.append(cold_refresh(d, base))
                 shutil.copy(f"{d}/serving/tungsten.duckdb", serving)
             with tempfile.TemporaryDirectory() as d:
                 lake = lake_at(Path(d))

@@ -39,21 +39,17 @@ def test_team_lake(monkeypatch, tmp_path):
     assert cfg.local_paths() == []
 
 
-@pytest.mark.parametrize("catalog", ["postgres:host=db password=hunter22 dbname=x", "postgres:PASSWORD = hunter22 host=db"])
-def test_a_password_in_the_catalog_setting_is_refused_without_echoing_it(monkeypatch, tmp_path, catalog):
+@pytest.mark.parametrize(("catalog", "data", "told"), [
+    ("postgres:host=db password=hunter22 dbname=x", "s3://b/", "PGPASSWORD"),
+    ("postgres:PASSWORD = hunter22 host=db", "s3://b/", "PGPASSWORD"),
+    ("sqlite:/x/c.sqlite", "s3://AKIA:hunter22@bucket/", "AWS_SECRET_ACCESS_KEY"),
+])
+def test_credentials_in_the_settings_are_refused_without_echoing_them(monkeypatch, tmp_path, catalog, data, told):
     monkeypatch.setenv("TUNGSTEN_LAKE_CATALOG", catalog)
-    monkeypatch.setenv("TUNGSTEN_LAKE_DATA", "s3://b/")
-    with pytest.raises(config.LakeConfigError, match="PGPASSWORD") as info:
+    monkeypatch.setenv("TUNGSTEN_LAKE_DATA", data)
+    with pytest.raises(config.LakeConfigError, match=told) as info:
         config.from_env(tmp_path / "t.duckdb")
     assert "hunter22" not in str(info.value)
-
-
-def test_credentials_in_the_data_url_are_refused(monkeypatch, tmp_path):
-    monkeypatch.setenv("TUNGSTEN_LAKE_CATALOG", "sqlite:/x/c.sqlite")
-    monkeypatch.setenv("TUNGSTEN_LAKE_DATA", "s3://AKIA:topsecret@bucket/")
-    with pytest.raises(config.LakeConfigError, match="AWS_SECRET_ACCESS_KEY") as info:
-        config.from_env(tmp_path / "t.duckdb")
-    assert "topsecret" not in str(info.value)
 
 
 def test_a_postgres_catalog_needs_a_data_path(monkeypatch, tmp_path):
