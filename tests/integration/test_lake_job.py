@@ -116,6 +116,12 @@ def test_team_lake_through_the_daily_job(warehouse, tmp_path, monkeypatch):
                    if line.startswith(("changed ", "added ", "removed "))}
         assert printed == expected
         assert "changed bgs_wms | CHN | 2023: production_t_w: 66,000 -> 65,000" in out.stdout
+        # the report opens with the same change
+        report = warehouse.serving.with_name("tungsten-report.html").read_text()
+        opening = report[report.index('<section id="what-changed">'):]
+        opening = opening[:opening.index("</section>")]
+        assert report.index('<section id="what-changed">') < report.index('<section id="section-0">')
+        assert "marts.supply_share" in opening and "bgs_wms | CHN | 2023" in opening and _build_id(before) in opening
         # the lake's answer at the first build is the first build's
         old = _cli("sql", "--as-of", _build_id(before), "--format", "csv",
                    "SELECT production_t_w FROM marts.supply_share WHERE source_id = 'bgs_wms' AND country_iso3 = 'CHN' AND year = 2023")

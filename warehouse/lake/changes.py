@@ -172,3 +172,44 @@ def looks_like_edition(text: str) -> bool:
     """An edition name (MCS2025, BGS2023, geopolrisk-2.0.1-2024): letters first, a year last,
     not a build id (which starts with its date) or a date."""
     return bool(re.match(r"^[A-Za-z][\w.\-]*\d{4}$", text)) and not DATE.match(text)
+
+
+def since_previous_build(serving, config: LakeConfig) -> tuple[Build | None, list]:
+    """What the serving file's marts changed against the previous build in the lake (the newest
+    build there that is not this one), table by table (warehouse.lake.publish.TableChange, changed
+    tables only); (None, []) when the lake holds no other build. Independent of whether this build
+    has been committed yet, so the report can say it whichever asset runs first."""
+    from warehouse import dictionary
+    from warehouse.lake.publish import TableChange, _q, diff_table
+
+    con = connect(config, read_only=True)
+    try:
+        con.execute(f"ATTACH '{str(serving).replace(chr(39), chr(39) * 2)}' AS build (READ_ONLY)")
+        this = con.execute("SELECT build_id FROM build.meta.published").fetchone()[0]
+        previous = [b for b in builds(con) if b.build_id != this]
+        if not previous:
+            return None, []
+        base = previous[-1]
+        tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'build' "
+                             "AND schema_name = 'marts' ORDER BY 1").fetchall()
+        out = []
+        for (name,) in tables:
+            src, dst = f"build.marts.{_q(name)}", f"{ALIAS}.marts.{_q(name)}"
+            at = f" AT (VERSION => {int(base.snapshot_id)})"
+            columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+            try:
+                before = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {dst}{at}").fetchall()]
+            except duckdb.Error:
+                before = None
+            if before != columns:  # new, or its columns changed: every row counts as new
+                rows = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
+                out.append(TableChange(f"marts.{name}", rows, rows, 0))
+                continue
+            change = diff_table(con, f"marts.{name}", src, dst, columns, dictionary.table_grain("marts", name), at)
+            if change.added or change.removed or change.changed:
+                out.append(change)
+        return base, out
+    except duckdb.Error as exc:
+        raise LakeUnreachable(f"comparing with the lake's previous build failed: {exc}") from None
+    finally:
+        con.close()

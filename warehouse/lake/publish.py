@@ -175,28 +175,38 @@ def _publish_table(con, schema: str, name: str, columns: list[tuple[str, str]],
             con.execute(f"DROP TABLE {dst}")
         con.execute(f"CREATE TABLE {dst} AS SELECT * FROM {src}")
         return TableChange(f"{schema}.{name}", rows, rows, removed, grain=grain)
+    change = diff_table(con, f"{schema}.{name}", src, dst, [c for c, _ in columns], grain)
+    removed = change.removed + change.changed
+    added = change.added + change.changed
+    if removed:
+        con.execute(f"DELETE FROM {dst} WHERE rowid IN (SELECT rid FROM lake_gone)")
+    if added:
+        con.execute(f"INSERT INTO {dst} SELECT * FROM lake_added")
+    return change
+
+
+def diff_table(con, table: str, src: str, dst: str, columns: list[str], grain: str, at: str = "") -> TableChange:
+    """The rows of dst (the lake's table, or its state at a snapshot) that src (the build's) no
+    longer has, as temp table lake_gone (their rowids), and the rows src adds, as lake_added; the
+    counts, with rows whose grain key left and came back counted as changed. at: an AT (VERSION
+    => n) clause to read dst as it was at a snapshot."""
+    rows = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
     con.execute(f"CREATE OR REPLACE TEMP TABLE lake_old AS SELECT rowid AS rid, hash({ROW}) AS h, "
-                f"row_number() OVER (PARTITION BY hash({ROW})) AS n FROM {dst} {ROW}")
+                f"row_number() OVER (PARTITION BY hash({ROW})) AS n FROM {dst} AS {ROW}{at}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE lake_new AS SELECT {ROW}.*, hash({ROW}) AS __h, "
-                f"row_number() OVER (PARTITION BY hash({ROW})) AS __n FROM {src} {ROW}")
+                f"row_number() OVER (PARTITION BY hash({ROW})) AS __n FROM {src} AS {ROW}")
     con.execute("CREATE OR REPLACE TEMP TABLE lake_gone AS SELECT rid FROM lake_old o "
                 "ANTI JOIN lake_new w ON o.h = w.__h AND o.n = w.__n")
     con.execute("CREATE OR REPLACE TEMP TABLE lake_added AS SELECT w.* EXCLUDE (__h, __n) FROM lake_new w "
                 "ANTI JOIN lake_old o ON o.h = w.__h AND o.n = w.__n")
     added = con.execute("SELECT count(*) FROM lake_added").fetchone()[0]
     removed = con.execute("SELECT count(*) FROM lake_gone").fetchone()[0]
-    change = TableChange(f"{schema}.{name}", rows, added, removed, grain=grain)
-    if not added and not removed:
-        return change
+    change = TableChange(table, rows, added, removed, grain=grain)
     keys = [k.strip() for k in grain.split(",") if k.strip()]
-    if keys and added and removed and set(keys) <= {c for c, _ in columns}:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE lake_removed AS SELECT {ROW}.* FROM {dst} {ROW} "
+    if keys and added and removed and set(keys) <= set(columns):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE lake_removed AS SELECT {ROW}.* FROM {dst} AS {ROW}{at} "
                     "WHERE rowid IN (SELECT rid FROM lake_gone)")
-        _changed_keys(con, change, keys, [c for c, _ in columns if c not in keys])
-    if removed:
-        con.execute(f"DELETE FROM {dst} WHERE rowid IN (SELECT rid FROM lake_gone)")
-    if added:
-        con.execute(f"INSERT INTO {dst} SELECT * FROM lake_added")
+        _changed_keys(con, change, keys, [c for c in columns if c not in keys])
     return change
 
 
