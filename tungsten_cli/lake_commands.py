@@ -35,6 +35,7 @@ def changes(
     since: str = typer.Option(None, "--since", help="A build id, a date (YYYY-MM-DD, UTC) or an edition (MCS2025); "
                                                    "default: the previous build."),
     table: str = typer.Option(None, "--table", help="One table (schema.table, e.g. marts.supply_share): its rows."),
+    max_rows: int = typer.Option(MAX_ROWS_SHOWN, "--max-rows", min=1, help="Rows of --table printed (the rest are counted)."),
 ) -> None:
     """What changed: between builds, per table (rows added, removed and changed, the keys and columns),
     read from the lake; or, with --since EDITION, every figure the later editions revised (marts.revisions)."""
@@ -71,7 +72,7 @@ def changes(
            [(b, t, f"{n:,}", f"{a:,}", f"{r:,}", f"{c:,}", ", ".join(cols or []) or "-",
              "; ".join((keys or [])[:5]) + (" ..." if len(keys or []) > 5 else "") or "-")
             for b, t, n, a, r, c, keys, cols, _g in result.tables])
-    for row in result.rows[:MAX_ROWS_SHOWN]:
+    for row in result.rows[:max_rows]:
         if row.kind == "changed":
             diffs = ", ".join(f"{c}: {_number(row.before[c])} -> {_number(row.after[c])}" for c in row.changed_columns())
             out.print(f"changed {printable(row.key)}: {diffs}", markup=False, highlight=False)
@@ -79,8 +80,8 @@ def changes(
             values = row.after or row.before
             out.print(f"{row.kind} {printable(row.key)}: " + ", ".join(f"{c}={_number(v)}" for c, v in values.items()),
                       markup=False, highlight=False)
-    if len(result.rows) > MAX_ROWS_SHOWN:
-        out.print(f"... and {len(result.rows) - MAX_ROWS_SHOWN:,} more rows", markup=False, highlight=False)
+    if len(result.rows) > max_rows:
+        out.print(f"... and {len(result.rows) - max_rows:,} more rows (--max-rows)", markup=False, highlight=False)
 
 
 def _print_revisions(rows) -> None:

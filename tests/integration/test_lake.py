@@ -125,7 +125,7 @@ def test_unchanged_tables_get_no_new_files(lake_env, built_warehouse, tmp_path):
     builds = three_builds(built_warehouse, tmp_path / "builds")
     publish(builds[0][0], cfg)
     con = connect(cfg, read_only=True)
-    files = lambda: dict(con.execute(  # noqa: E731 - table -> the ids of its current data files, from the catalog
+    files = lambda: dict(con.execute(  # table -> the ids of its current data files, from the catalog
         "SELECT s.schema_name || '.' || t.table_name, list(f.data_file_id ORDER BY f.data_file_id) "
         "FROM __ducklake_metadata_lake.ducklake_data_file f "
         "JOIN __ducklake_metadata_lake.ducklake_table t USING (table_id) "
