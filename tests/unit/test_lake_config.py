@@ -92,3 +92,13 @@ def test_a_missing_local_lake_is_a_plain_error(tmp_path):
     with pytest.raises(LakeUnreachable, match="run `tungsten refresh` first"):
         connect(cfg, read_only=True)
     assert not Path(cfg.data).exists()  # a reader creates nothing
+
+
+def test_nothing_is_written_into_the_local_lake(tmp_path):
+    from warehouse.paths import Paths
+    from warehouse.served_area import refusal
+
+    paths = Paths(tmp_path / "home", tmp_path / "wh" / "tungsten.duckdb", tmp_path / "snap")
+    assert "the lake" in refusal(paths, tmp_path / "wh" / "tungsten.lake" / "data" / "marts" / "x.parquet")
+    assert "the lake" in refusal(paths, tmp_path / "wh" / "tungsten.lake" / "catalog.sqlite")
+    assert refusal(paths, tmp_path / "wh" / "mine.csv") is None
