@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from tungsten_cli import query_commands
+from tungsten_cli import lake_commands, query_commands
 from tungsten_cli.base import _paths, _read_build, _source_name, _table, app, err, out, snapshot_app
 from tungsten_cli.progress import RunProgress
 
@@ -296,6 +296,7 @@ def fetch(
 app.command()(query_commands.sql)
 app.command()(query_commands.export)
 app.command()(query_commands.docs)
+app.command()(lake_commands.changes)
 app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(query_commands.explain)
 
 

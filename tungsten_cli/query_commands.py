@@ -29,6 +29,9 @@ def sql(
     max_rows: int = typer.Option(TABLE_ROWS, "--max-rows", min=1,
                                  help="Rows shown by the table format (the rest are counted, not shown); "
                                       "csv, json and --output write every row."),
+    lake: bool = typer.Option(False, "--lake", help="Query the lake (the newest build a team shares) instead of the serving file."),
+    as_of: str = typer.Option(None, "--as-of", metavar="BUILD|DATE",
+                              help="Query the lake as it was at a build (its id) or a date (YYYY-MM-DD, UTC)."),
 ) -> None:
     """Query the serving file (read-only: no other files, no ATTACH, COPY, EXPORT, INSTALL, LOAD or SET).
 
@@ -36,16 +39,18 @@ def sql(
     display only (--output and --format csv/json keep every digit); the table ends with the row count.
     Results stream: csv, json and --output write every row in batches; --output .csv neutralises text
     cells that begin like a spreadsheet formula (=, +, -, @) with a leading single quote."""
+    from warehouse.lake.connect import LakeUnreachable
     from warehouse.query import QueryRefused, QueryStopped, open_query
 
     paths = _paths()
-    if not paths.serving.exists():
+    connector = _lake_connector(as_of) if lake or as_of else None
+    if connector is None and not paths.serving.exists():
         err.print(f"error: no serving file at {paths.serving}; run `tungsten refresh` first", markup=False)
         raise typer.Exit(1)
     if output is not None:
         _check_output(output)
     try:
-        with open_query(paths.serving, query, home=paths.home, timeout=timeout,
+        with open_query(paths.serving, query, home=paths.home, timeout=timeout, connector=connector,
                         arrow=output is not None and output.suffix.lower() == ".parquet") as res:
             if output is not None:
                 n = _write_output(res, output)
@@ -63,6 +68,23 @@ def sql(
         err.print("error: interrupted (Ctrl-C)", markup=False, highlight=False)
         raise typer.Exit(130) from None
     except QueryRefused as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    except LakeUnreachable as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _lake_connector(as_of: str | None):
+    """The lake's connector for open_query, at the snapshot --as-of names (the newest without it)."""
+    from tungsten_cli.lake_commands import lake_config_or_exit
+    from warehouse.lake.connect import LakeUnreachable
+    from warehouse.lake.query import lake_connector, resolve_as_of
+
+    config = lake_config_or_exit()
+    try:
+        return lake_connector(config, resolve_as_of(config, as_of) if as_of else None)
+    except LakeUnreachable as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(1) from None
 

@@ -144,11 +144,13 @@ class Result:
 
 @contextmanager
 def open_query(path: Path, sql: str, *, home: Path | None = None, timeout: float | None = DEFAULT_TIMEOUT_S,
-               arrow: bool = False) -> Iterator[Result]:
+               arrow: bool = False, connector=None) -> Iterator[Result]:
     """Run one query on the serving file and yield its Result while it streams (arrow: batches
     are Arrow record batches, typed by DuckDB, for Parquet); QueryRefused with
     the reason, QueryStopped when the time limit or Ctrl-C stopped it. The spill folder (under
-    home, default TUNGSTEN_HOME) is gone when this returns, whatever happened."""
+    home, default TUNGSTEN_HOME) is gone when this returns, whatever happened. connector: a
+    function of the spill folder giving the locked-down connection instead of the serving
+    file's (the lake's, warehouse.lake.query)."""
     if not has_statement(sql):
         raise QueryRefused("the query is empty (no statement: only blanks, comments or semicolons)")
     if home is None:
@@ -158,7 +160,7 @@ def open_query(path: Path, sql: str, *, home: Path | None = None, timeout: float
     tmp = spill_folder(home)
     con = None
     try:
-        con = connect_serving(path, tmp)
+        con = connector(tmp) if connector is not None else connect_serving(path, tmp)
         with _Stopper(con, timeout) as stopper:
             try:
                 if arrow:

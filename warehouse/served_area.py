@@ -1,5 +1,5 @@
 """What belongs to the warehouse alone: the serving file, its Parquet folder (the link and every
-version behind it) and the build home. A user's export, `sql --output` or report written there
+version behind it), the build home and the local lake (its catalog and data folder). A user's export, `sql --output` or report written there
 would change what every reader of the served build reads, so such a target is refused."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def refusal(paths: Paths, target: Path) -> str | None:
     owned = {
         "the served Parquet folder": [parquet_export.parquet_link(paths.serving), parquet_export.versions_dir(paths.serving)],
         "the build home": [paths.home],
+        "the lake": _lake_paths(paths),
     }
     for what, roots in owned.items():
         for root in roots:
@@ -32,3 +33,14 @@ def refusal(paths: Paths, target: Path) -> str | None:
                     Path(os.path.abspath(root))):
                 return f"{target} is inside {what} ({root}), which only publishing writes; choose a folder of your own"
     return None
+
+
+def _lake_paths(paths: Paths) -> list[Path]:
+    """The local lake's catalog file and data folder (none for a lake on Postgres and S3, or off)."""
+    from warehouse.lake import config
+
+    try:
+        lake = config.from_env(paths.serving)
+    except config.LakeConfigError:
+        return []
+    return lake.local_paths() if lake is not None else []

@@ -81,7 +81,11 @@ def test_daily_job_runs_in_process(built_run, monkeypatch):
     # every other check (each dbt test, on the model it tests) passed; freshness warns by the calendar, not the data
     others = [(key, name) for key, name, passed, _ in evaluations if name != "freshness" and not passed]
     assert others == []
-    dbt_checks = {(key, name) for key, name, _, _ in evaluations if name not in ("gx_suite", "freshness")}
+    # the lake snapshot holds the build's rows (its own check); every other check is a dbt test
+    assert [(key, passed) for key, name, passed, _ in evaluations if name == "snapshot_row_counts"] == [
+        (AssetKey(["lake_snapshot"]), True)]
+    dbt_checks = {(key, name) for key, name, _, _ in evaluations
+                  if name not in ("gx_suite", "freshness", "snapshot_row_counts")}
     assert {name for _, name in dbt_checks} == dbt_tests_on_models()  # every dbt test on a model reported once
     assert len(dbt_checks) == len(dbt_tests_on_models())
 

@@ -46,11 +46,12 @@ def _with_dictionary(specs: list[ChartSpec]) -> list[ChartSpec]:
 
 
 def build_report(serving: Path, out: Path | None = None, spec_path: Path = SPEC_PATH,
-                 cache_dir: Path | None = None) -> ReportResult:
+                 cache_dir: Path | None = None, changes=None) -> ReportResult:
     """Write the report of `serving` to `out` (default: beside it). Raises FileNotFoundError when
     there is no serving file, SpecError when charts.yml is malformed; a chart whose query fails
     or returns nothing is shown as a notice, not raised. cache_dir keeps the Vega bundle
-    (default TUNGSTEN_HOME/cache)."""
+    (default TUNGSTEN_HOME/cache). changes: what the page opens with, "What changed since the
+    previous build" (see warehouse.report.page.changes_section; None: no such section)."""
     from warehouse.paths import current
     from warehouse.report.page import render_page
 
@@ -60,7 +61,7 @@ def build_report(serving: Path, out: Path | None = None, spec_path: Path = SPEC_
     out = out or report_path(serving)
     specs = _with_dictionary(load_specs(spec_path))
     figures, build = build_figures(serving, specs)
-    text = render_page(figures, build, cache_dir=cache_dir or current().home / "cache")
+    text = render_page(figures, build, cache_dir=cache_dir or current().home / "cache", changes=changes)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:

@@ -115,14 +115,41 @@ def _figure(fig: Figure) -> str:
             f"<h3>{_e(s.question)}</h3>{sub}{body}{_footer(fig)}</figure>")
 
 
+def changes_section(changes) -> str:
+    """The section the report opens with: what the build changed in the marts since the previous
+    build in the lake ((base build, [TableChange]) from warehouse.lake.changes.since_previous_build,
+    or a sentence saying why there is no comparison)."""
+    if isinstance(changes, str):
+        body = f"<p>{_e(changes)}</p>"
+    else:
+        base, tables = changes
+        since = (f"<p>Against build {_e(base.build_id)}, published {_e(f'{base.published_at:%Y-%m-%d %H:%M} UTC')} "
+                 f"(lake snapshot {_e(base.snapshot_id)}); <code>tungsten changes</code> lists the rows.</p>")
+        if not tables:
+            body = since + "<p>No mart changed.</p>"
+        else:
+            rows = "".join(
+                f"<tr><td>{_e(t.table)}</td><td>{t.rows:,}</td><td>{t.added:,}</td><td>{t.removed:,}</td>"
+                f"<td>{t.changed:,}</td><td>{_e(', '.join(t.changed_columns) or '-')}</td>"
+                f"<td>{_e('; '.join(t.changed_keys[:5]) + (' ...' if len(t.changed_keys) > 5 else '') or '-')}</td></tr>"
+                for t in tables)
+            body = since + ("<table><thead><tr><th>mart</th><th>rows</th><th>added</th><th>removed</th><th>changed</th>"
+                            f"<th>changed columns</th><th>changed keys</th></tr></thead><tbody>{rows}</tbody></table>")
+    return f'<section id="what-changed"><h2>What changed since the previous build</h2>{body}</section>'
+
+
 def render_page(figures: list[Figure], build: dict, title: str = "Tungsten market intelligence",
-                cache_dir: Path | None = None) -> str:
-    """The whole page as text."""
+                cache_dir: Path | None = None, changes=None) -> str:
+    """The whole page as text; changes: what opens it (changes_section), None for no such section."""
     sections: dict[str, list[Figure]] = {}
     for f in figures:
         sections.setdefault(f.spec.section, []).append(f)
     toc = "".join(f'<li><a href="#section-{i}">{_e(name)}</a></li>' for i, name in enumerate(sections))
-    body = "".join(f'<section id="section-{i}"><h2>{_e(name)}</h2>{"".join(_figure(f) for f in figs)}</section>'
+    opening = ""
+    if changes is not None:
+        toc = '<li><a href="#what-changed">What changed since the previous build</a></li>' + toc
+        opening = changes_section(changes)
+    body = opening + "".join(f'<section id="section-{i}"><h2>{_e(name)}</h2>{"".join(_figure(f) for f in figs)}</section>'
                    for i, (name, figs) in enumerate(sections.items()))
     specs = {f.spec.id: f.vega for f in figures if f.status == "drawn"}
     built = (f"build {_e(build.get('build_id'))}, published {_e(build.get('finished_at'))}"
