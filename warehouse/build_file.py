@@ -16,8 +16,11 @@ from pathlib import Path
 import duckdb
 
 # What DuckDB says of a file it cannot trust; other errors (a lock held, a full disk) are not damage.
+# A file written by a newer DuckDB (the pin moved back to 1.5 for DuckLake) cannot be read either: set
+# aside and rebuilt the same way, nothing lost.
 DAMAGE = re.compile(r"Corrupt database file|not a valid DuckDB database file|does not match stored checksum|"
-                    r"Serialization Error|Failed to read database header|block at location", re.IGNORECASE)
+                    r"Serialization Error|Failed to read database header|block at location|"
+                    r"created with an? newer version of DuckDB", re.IGNORECASE)
 
 
 class BuildFileDamaged(Exception):
