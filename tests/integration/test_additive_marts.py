@@ -81,7 +81,7 @@ def test_no_source_line_is_counted_on_two_rows(serving_con, marts):
         # a mart with the reporting side as a column sums within it, whichever way each side looks
         by = [c for c in SCENARIO_COLUMNS if c in cols and not (c == "flow" and "reported_by" in cols)]
         place = ", ".join([*by, *(c for c in ("source_id", "vintage", "source_file", "source_line", "year") if c in cols)])
-        group = f"({', '.join(by)},)" if by else "NULL"
+        group = f"row({', '.join(by)})" if by else "NULL"
         for col in additive:
             rows = serving_con.execute(
                 f"SELECT p.g, p.total, d.total FROM (SELECT {group} AS g, sum({col}) AS total FROM marts.{mart} GROUP BY 1) p "

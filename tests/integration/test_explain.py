@@ -95,7 +95,9 @@ def test_supply_risk_traces_its_production_and_governance_too(serving_con):
 # marts built from the curated files (pipeline, outlook, claims): their links are the curated marts' own
 CURATED_MARTS = {"claims_reconciliation", "mine_supply_projection", "mine_supply_projection_units", "outlook_assumptions",
                  "pipeline_capacity_by_country", "pipeline_capacity_by_year", "pipeline_units", "project_claims",
-                 "project_financing", "project_pipeline"}
+                 "project_financing", "project_pipeline", "outlook_sensitivity", "capacity_derivation",
+                 "project_financing_events", "price_history", "china_mining_quota", "china_mining_quota_province",
+                 "policy_events", "policy_event_codes"}
 
 
 def test_a_row_of_every_published_source_mart_traces_to_raw_rows(serving_con):

@@ -102,7 +102,7 @@ def test_sql_answers_the_codes_of_the_february_2025_export_controls_and_their_tr
         FROM marts.policy_events e
         JOIN marts.policy_event_codes c USING (event_id)
         LEFT JOIN marts.trade_flows t ON t.hs_code = c.hs_code AND t.source_id = 'cepii_baci'
-             AND t.reporter_iso3 = 'CHN' AND t.flow = 'export' AND NOT t.is_mirror
+             AND t.reporter_iso3 = 'CHN' AND t.flow = 'export'
         WHERE e.jurisdiction = 'CHN' AND e.measure_type = 'export_control' AND e.date_effective LIKE '2025-02%'
         GROUP BY ALL ORDER BY c.hs_code, t.year""")
     events = rows_of(serving_con, """SELECT event_id, hs_codes FROM raw.policy_events WHERE jurisdiction = 'CHN'
@@ -112,7 +112,7 @@ def test_sql_answers_the_codes_of_the_february_2025_export_controls_and_their_tr
     listed = {c.strip() for e in events for c in (e["hs_codes"] or "").split(";") if len(c.strip()) == 6}
     assert listed and listed <= {a["hs_code"] for a in answer}
     exports = dict(serving_con.execute("""SELECT hs_code || '/' || year, sum(value_usd) FROM marts.trade_flows
-        WHERE source_id = 'cepii_baci' AND reporter_iso3 = 'CHN' AND flow = 'export' AND NOT is_mirror GROUP BY 1""").fetchall())
+        WHERE source_id = 'cepii_baci' AND reporter_iso3 = 'CHN' AND flow = 'export' GROUP BY 1""").fetchall())
     # the flows under them are those the trade marts hold (the embedded BACI snapshot: HS 261100 and
     # 810110 only, which the February 2025 controls do not name): every code held is joined, no other
     traded = [a for a in answer if a["year"]]

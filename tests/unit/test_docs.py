@@ -28,6 +28,7 @@ PLACEHOLDER = re.compile(r"[<*{\[]")
 # Made by a run, so absent from a checkout (the defaults of TUNGSTEN_HOME and TUNGSTEN_SERVING_PATH,
 # dbt's target folder, the benchmarks' output).
 MADE_AT_RUN_TIME = ("var/", "warehouse/tungsten.duckdb", "warehouse/tungsten.parquet", "warehouse/tungsten-report.html",
+                    "warehouse/tungsten.lake",
                     "dbt/target/", "bench/results/")
 
 

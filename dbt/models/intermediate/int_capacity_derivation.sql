@@ -10,23 +10,23 @@ with c as (
     where c.is_selected
 ),
 ore as (
-    select unit_id, arg_max(value, value) as ore_t_per_year, arg_max(claim_id, value) as ore_claim_id,
-           arg_max(grade_pct_wo3, value) filter (where not coalesce(grade_is_assumed, false)) as ore_grade
+    select unit_id, arg_max(value, (value, claim_id)) as ore_t_per_year, arg_max(claim_id, (value, claim_id)) as ore_claim_id,
+           arg_max(grade_pct_wo3, (value, claim_id)) filter (where not coalesce(grade_is_assumed, false)) as ore_grade
     from c where figure = 'capacity' and unit = 't_ore_per_year' and phase_key = 'base'
     group by unit_id
 ),
 grade as (
-    select unit_id, arg_max(value, source_date) as head_grade, arg_max(claim_id, source_date) as head_grade_claim_id
+    select unit_id, arg_max(value, (source_date, claim_id)) as head_grade, arg_max(claim_id, (source_date, claim_id)) as head_grade_claim_id
     from c where figure = 'head_grade' group by unit_id
 ),
 reserve_grade as (
-    select unit_id, arg_max(grade_pct_wo3, source_date) as reserve_grade, arg_max(claim_id, source_date) as reserve_claim_id
+    select unit_id, arg_max(grade_pct_wo3, (source_date, claim_id)) as reserve_grade, arg_max(claim_id, (source_date, claim_id)) as reserve_claim_id
     from c where figure in ('reserves', 'resources') and unit = 't_ore' and grade_pct_wo3 is not null
          and not coalesce(grade_is_assumed, false)
     group by unit_id
 ),
 recovery as (
-    select unit_id, arg_max(value, source_date) as recovery, arg_max(claim_id, source_date) as recovery_claim_id
+    select unit_id, arg_max(value, (source_date, claim_id)) as recovery, arg_max(claim_id, (source_date, claim_id)) as recovery_claim_id
     from c where figure = 'recovery' group by unit_id
 ),
 assumed as (

@@ -50,7 +50,7 @@ keyed as (
 ranked as (
     select c.*, k.selection_key,
            row_number() over (partition by c.scope_id, c.figure, c.phase_key, coalesce(c.category, '')
-                              order by k.selection_key) as pick,
+                              order by k.selection_key, c.source_item) as pick,
            count(*) over (partition by c.scope_id, c.figure, c.phase_key, coalesce(c.category, '')) as n_claims
     from claims c join keyed k using (source_item)
 ),

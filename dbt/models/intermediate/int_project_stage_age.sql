@@ -20,7 +20,7 @@ dated as (
 rule as (select value as months from {{ ref('pipeline_rules') }} where rule = 'stale_stage_months')
 select p.project_id, {{ as_date | replace('d,', 'p.stage_as_of,') }} as stage_as_of_date,
        max(dt.page_date) as newest_page_date,
-       arg_max(dt.source_id, dt.page_date) as newest_page_source_id,
+       arg_max(dt.source_id, (dt.page_date, dt.source_id)) as newest_page_source_id,
        coalesce(max(dt.page_date) > {{ as_date | replace('d,', 'p.stage_as_of,') }}
                 + to_months((select months from rule)::integer), false) as stage_is_stale
 from p left join dated dt using (project_id)

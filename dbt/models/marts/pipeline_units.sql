@@ -53,16 +53,16 @@ figs as (
 ),
 res as (
     select unit_id,
-           arg_max(value_t_w, source_date) filter (where figure = 'reserves') as reserves_t_w,
-           arg_max(t_w_missing_reason, source_date) filter (where figure = 'reserves') as reserves_t_w_missing_reason,
-           arg_max(source_tier, source_date) filter (where figure = 'reserves') as reserves_source_tier,
-           arg_max(as_published || coalesce(' (' || category || ')', ''), source_date) filter (where figure = 'reserves') as reserves_as_quoted,
-           arg_max(value_t_w, source_date) filter (where figure = 'resources') as resources_t_w,
-           arg_max(as_published || coalesce(' (' || category || ')', ''), source_date) filter (where figure = 'resources') as resources_as_quoted
+           arg_max(value_t_w, (source_date, claim_id)) filter (where figure = 'reserves') as reserves_t_w,
+           arg_max(t_w_missing_reason, (source_date, claim_id)) filter (where figure = 'reserves') as reserves_t_w_missing_reason,
+           arg_max(source_tier, (source_date, claim_id)) filter (where figure = 'reserves') as reserves_source_tier,
+           arg_max(as_published || coalesce(' (' || category || ')', ''), (source_date, claim_id)) filter (where figure = 'reserves') as reserves_as_quoted,
+           arg_max(value_t_w, (source_date, claim_id)) filter (where figure = 'resources') as resources_t_w,
+           arg_max(as_published || coalesce(' (' || category || ')', ''), (source_date, claim_id)) filter (where figure = 'resources') as resources_as_quoted
     from scoped group by unit_id
 ),
 fin as (
-    select unit_id as scope_id, sum(amount_usd) as financing_usd, string_agg(distinct status, ', ') as financing_status
+    select unit_id as scope_id, sum(amount_usd) as financing_usd, string_agg(distinct status, ', ' order by status) as financing_status
     from {{ ref('project_financing') }} group by all
 )
 select

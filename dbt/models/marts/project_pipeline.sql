@@ -11,10 +11,10 @@ pick as (
            max(source_tier) filter (where figure = 'capacity' and phase_key = 'base') as capacity_source_tier,
            max(value) filter (where figure = 'capex' and unit = 'usd' and phase_key = 'base') as capex_usd,
            max(as_published) filter (where figure = 'capex' and phase_key = 'base') as capex_as_quoted,
-           arg_max(value_t_w, source_date) filter (where figure = 'reserves') as reserves_t_w,
-           arg_max(as_published || coalesce(' (' || category || ', ' || code || ')', ''), source_date) filter (where figure = 'reserves') as reserves_as_quoted,
-           arg_max(value_t_w, source_date) filter (where figure = 'resources') as resources_t_w,
-           arg_max(as_published || coalesce(' (' || category || ', ' || code || ')', ''), source_date) filter (where figure = 'resources') as resources_as_quoted,
+           arg_max(value_t_w, (source_date, claim_id)) filter (where figure = 'reserves') as reserves_t_w,
+           arg_max(as_published || coalesce(' (' || category || ', ' || code || ')', ''), (source_date, claim_id)) filter (where figure = 'reserves') as reserves_as_quoted,
+           arg_max(value_t_w, (source_date, claim_id)) filter (where figure = 'resources') as resources_t_w,
+           arg_max(as_published || coalesce(' (' || category || ', ' || code || ')', ''), (source_date, claim_id)) filter (where figure = 'resources') as resources_as_quoted,
            string_agg(distinct source_id, ',' order by source_id) as figure_source_ids
     from c group by project_id
 ),
