@@ -78,6 +78,8 @@ def test_no_source_line_is_counted_on_two_rows(serving_con, marts):
     for mart, (_grain, additive, cols) in marts.items():
         if not {"source_file", "source_line"} <= cols:
             continue
+        if mart == "revisions":  # a comparison of two editions, not figures to sum; see the closing note of issue 26
+            continue
         # a mart with the reporting side as a column sums within it, whichever way each side looks
         by = [c for c in SCENARIO_COLUMNS if c in cols and not (c == "flow" and "reported_by" in cols)]
         place = ", ".join([*by, *(c for c in ("source_id", "vintage", "source_file", "source_line", "year") if c in cols)])
