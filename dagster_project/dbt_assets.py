@@ -54,8 +54,10 @@ def dbt_resource() -> DbtCliResource:
 @dbt_assets(manifest=MANIFEST_PATH, project=DBT_PROJECT, dagster_dbt_translator=LayerTranslator(), name="tungsten_dbt")
 def tungsten_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """dbt build on the build file: staging, intermediate and marts, with their tests."""
+    from warehouse.interrupts import stop_if_interrupted
     from warehouse.refresh import marts_up_to_date, writer_lock
 
+    stop_if_interrupted()
     paths = warehouse.paths()
     forced = context.run.tags.get(FORCE_TAG) == "true"
     os.environ.update({"TUNGSTEN_BUILD_PATH": str(paths.build), "TUNGSTEN_HOME": str(paths.home)})

@@ -130,18 +130,21 @@ def _gx_check(source_id: str, results) -> AssetCheckResult:
 @multi_asset(name="load_sources", specs=_specs(), check_specs=_check_specs(), can_subset=True,
              description="Load each source's changed files through the write-audit-publish gate, and the reference tables.")
 def load_sources(context: AssetExecutionContext, config: LoadConfig, warehouse: WarehouseResource):
+    from warehouse.interrupts import checkpoints
     from warehouse.refresh import connect_build, writer_lock
 
     paths = warehouse.paths()
     errors: list[str] = []
     materialized: set[AssetKey] = set()
-    # one writer lock and one connection for the whole step (opening the build file and
-    # checking its schema per source cost about 50 ms each)
-    with writer_lock(paths, context.log.warning):
+    # One writer lock and one connection for the whole step (opening the build file and
+    # checking its schema per source cost about 50 ms each). Ctrl-C stops it between sources,
+    # files and chunks (warehouse.interrupts says why not wherever it lands); so the events are
+    # gathered and yielded after: at a yield, Dagster's own handler would be back.
+    with checkpoints(), writer_lock(paths, context.log.warning):
         con = connect_build(paths, context.log.warning)
         try:
-            yield from _load_all(context, paths, con, config.files, errors, materialized)
-            yield from _report_tables(context, con, materialized)
+            events = [*_load_all(context, paths, con, config.files, errors, materialized),
+                      *_report_tables(context, con, materialized)]
         except duckdb.Error as exc:
             if not is_damage(exc):
                 raise
@@ -150,6 +153,7 @@ def load_sources(context: AssetExecutionContext, config: LoadConfig, warehouse: 
             raise Failure(description=damage_message(paths.build, exc)) from None
         finally:
             con.close()
+    yield from events
     if errors:
         raise Failure(description="Refused (nothing of these files was loaded; the serving file is unchanged):\n\n"
                       + "\n\n".join(errors))
@@ -160,11 +164,13 @@ def _load_user_files(context: AssetExecutionContext, paths, con, files: list[Use
     file's reason goes into errors)."""
     from ingest.errors import ParseError
     from ingest.sources import resolve_command_name
+    from warehouse.interrupts import stop_if_interrupted
     from warehouse.load import LoadRefused
     from warehouse.refresh import load_one_file
 
     by_source: dict[str, list] = {}
     for f in files:
+        stop_if_interrupted()
         try:
             src, _input = resolve_command_name(f.source)
         except KeyError as exc:
@@ -187,6 +193,7 @@ def _load_all(context: AssetExecutionContext, paths, con, files: list[UserFile],
               materialized: set[AssetKey]):
     """The reference tables, the user's files, then each selected source's changed files, with their events."""
     from warehouse import reference_tables
+    from warehouse.interrupts import stop_if_interrupted
     from warehouse.refresh import load_source
 
     selected = context.selected_asset_keys
@@ -200,6 +207,7 @@ def _load_all(context: AssetExecutionContext, paths, con, files: list[UserFile],
         key = source_key(src.id)
         if key not in selected:
             continue
+        stop_if_interrupted()  # between sources: a Ctrl-C a library swallowed stops the load here
         results, errs = load_source(paths, con, src, context.log.info)
         results = user.get(src.id, []) + results
         errors += errs

@@ -14,11 +14,13 @@ SERVING_KEY = AssetKey(["serving_file"])
 @asset(key=SERVING_KEY, deps=[tungsten_dbt], group_name="serving", output_required=False,
        description="The serving DuckDB file (read-only for SQL users and BI), replaced atomically.")
 def serving_file(context: AssetExecutionContext, warehouse: WarehouseResource):
+    from warehouse.interrupts import checkpoints
     from warehouse.refresh import marts_fingerprints, marts_up_to_date, publish_build, writer_lock
 
     paths = warehouse.paths()
     forced = context.run.tags.get(FORCE_TAG) == "true"
-    with writer_lock(paths, context.log.warning):
+    # Ctrl-C stops the publish before its switch, never inside it (warehouse.interrupts)
+    with checkpoints(), writer_lock(paths, context.log.warning):
         fingerprints = marts_fingerprints(paths)
         if not forced and marts_up_to_date(paths, fingerprints):
             context.log.info(f"{paths.serving} already serves this build: not republished")

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from warehouse import interrupts
 from warehouse.paths import Paths
 from warehouse.refresh import RefreshSummary
 
@@ -162,7 +163,8 @@ def _execute(paths: Paths, summary: RefreshSummary, started: dt.datetime, *, for
     # Dagster and dbt write their own progress to stdout; the CLI prints a summary instead and
     # keeps theirs in a log file under TUNGSTEN_HOME/logs (and in the Dagster instance).
     events = []
-    with open(log, "w") as fh, contextlib.redirect_stdout(fh), DagsterInstance.get() as instance:
+    with open(log, "w") as fh, contextlib.redirect_stdout(fh), DagsterInstance.get() as instance, \
+            interrupts.record_signals():
         try:
             with _RunWatcher(instance, invocation, on_event), \
                     execute_job(job, instance=instance, run_config=run_config(paths, executor, files), tags=tags,
@@ -171,7 +173,8 @@ def _execute(paths: Paths, summary: RefreshSummary, started: dt.datetime, *, for
                 events = result.all_events
         except KeyboardInterrupt:  # Ctrl-C outside a step (Dagster turns it into a step failure inside one)
             summary.cancelled = True
-        summary.cancelled = summary.cancelled or any(
+        # a Ctrl-C that code inside a step swallowed counts too (warehouse.interrupts says why)
+        summary.cancelled = summary.cancelled or interrupts.interrupted() or any(
             e.is_step_failure and e.step_failure_data.error is not None and _is_interrupt(e.step_failure_data.error)
             for e in events)
         if summary.cancelled:

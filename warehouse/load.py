@@ -29,7 +29,7 @@ import duckdb
 import polars as pl
 
 from ingest.chunks import FrameChunks, chunks_of
-from warehouse import landing
+from warehouse import interrupts, landing
 from warehouse.plausibility import implausible
 
 
@@ -221,6 +221,7 @@ def _write_validated(con, req: LoadRequest, lid: str):
             closing(chunks_of(req.frame)) as chunks_read:  # closed here when a chunk is refused (ingest.chunks)
         writing: Future | None = None
         for chunk in chunks_read:
+            interrupts.stop_if_interrupted()
             chunks += 1
             if writing is not None:
                 writing.result()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import parquet_export
+from warehouse import interrupts, parquet_export
 from warehouse.paths import apply_duckdb_settings
 
 PUBLISHED_SCHEMAS = ("raw", "meta", "ref", "marts")
@@ -119,6 +119,10 @@ def publish(build_path: Path, serving_path: Path, fingerprints: dict[str, str] |
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
     with _signals_deferred():  # the serving file and the Parquet folder switch together
+        if interrupts.interrupted():  # a Ctrl-C earlier in the run that the code running then swallowed
+            tmp.unlink(missing_ok=True)
+            parquet_export.remove(version)
+            raise KeyboardInterrupt
         os.replace(tmp, serving_path)
         parquet_export.swap(serving_path, version)
     return counts

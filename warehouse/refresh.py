@@ -29,7 +29,7 @@ from ingest.provenance import sha256_bytes, sha256_file
 from ingest.snapshot import SnapshotFile, load_manifest
 from ingest.sources import Source
 from ingest.tidy import empty_frame
-from warehouse import dbt_build, landing, parquet_export, reference_tables
+from warehouse import dbt_build, interrupts, landing, parquet_export, reference_tables
 from warehouse.build_file import is_damage, set_aside
 from warehouse.load import (
     LoadRefused,
@@ -92,6 +92,7 @@ def writer_lock(paths: Paths, progress: Progress = lambda _m: None) -> Iterator[
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                interrupts.stop_if_interrupted()
                 if time.monotonic() > deadline:
                     raise RefreshError(f"another refresh has held {paths.lock} for over {LOCK_WAIT_S:.0f} s; "
                                        "try again when it ends") from None
@@ -175,6 +176,7 @@ def _reload_landed(paths: Paths, con: duckdb.DuckDBPyConnection, progress: Progr
     """Load again, in order, the user's files whose loads counted (landing's journal)."""
     entries = landing.loaded_files(paths.landing)
     for entry in entries:
+        interrupts.stop_if_interrupted()
         landed = paths.landing / entry["path"]
         try:
             load_one_file(paths, con, entry["source"], landed, progress, vintage=entry.get("vintage"), origin="user",
