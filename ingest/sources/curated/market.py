@@ -12,9 +12,7 @@ gate as every other load.
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
-import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ import polars as pl
 from ingest.errors import ParseError
 from ingest.provenance import decode, sha256_bytes
 from ingest.sources import Source
+from ingest.sources.curated.csv_records import records
 from ingest.tidy import ParsedFile
 from ingest.values import shown
 
@@ -123,27 +122,12 @@ def _typed(spec: CsvSpec, col: str, text: str | None, file: str, line: int):
 
 def read_rows(spec: CsvSpec, text: str, file: str) -> list[dict]:
     """The rows of a curated CSV as typed dicts with their line; blank cells are None."""
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        header = reader.fieldnames or []
-        missing = [c for c in spec.columns if c not in header]
-        if missing:
-            raise ParseError(file, f"missing columns {missing}; expected {list(spec.columns)}", line=1)
-        unknown = [c for c in header if c not in spec.columns]
-        if unknown:
-            raise ParseError(file, f"unknown columns {[shown(c) for c in unknown]}; expected {list(spec.columns)}", line=1)
-        rows = []
-        for rec in reader:
-            line = reader.line_num
-            if None in rec or any(v is None for v in rec.values()):
-                raise ParseError(file, "wrong number of fields", line=line)
-            row = {c: (rec[c].strip() or None) for c in spec.columns}
-            lacking = [c for c in spec.columns if c in spec.required and row[c] is None]
-            if lacking:
-                raise ParseError(file, f"{lacking[0]} is blank", line=line, field=lacking[0])
-            rows.append({**{c: _typed(spec, c, row[c], file, line) for c in spec.columns}, "source_line": line})
-    except csv.Error as exc:
-        raise ParseError(file, f"malformed CSV: {exc}", line=reader.line_num or 1) from exc
+    rows = []
+    for line, row in records(text, file, spec.columns, others_refused=True):
+        lacking = [c for c in spec.columns if c in spec.required and row[c] is None]
+        if lacking:
+            raise ParseError(file, f"{lacking[0]} is blank", line=line, field=lacking[0])
+        rows.append({**{c: _typed(spec, c, row[c], file, line) for c in spec.columns}, "source_line": line})
     return rows
 
 

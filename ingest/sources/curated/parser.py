@@ -9,9 +9,7 @@ suites' job in warehouse/, so a refusal goes through the same gate as every othe
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from ingest.errors import ParseError
 from ingest.families import CLAIMS_SCHEMA, CURATED_PROVENANCE, SECTIONS
 from ingest.provenance import check_strings, decode, sha256_bytes
 from ingest.sources import Source
+from ingest.sources.curated.csv_records import records
 from ingest.tidy import ParsedFile
 from ingest.units import concentrate_factor, factors
 from ingest.values import shown
@@ -82,35 +81,24 @@ def parse_claims(path: str | Path, *, source: Source, vintage: str | None = None
     data = path.read_bytes() if data is None else data
     text, encoding = decode(data, path.name)
     sha = sha256_bytes(data)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        rows = _claim_rows(reader, path.name, source, vintage or _version(sha), sha)
-    except csv.Error as exc:  # a stray quote or line break, a field beyond the csv module's limit
-        raise ParseError(path.name, f"malformed CSV: {exc}", line=reader.line_num or 1) from exc
+    rows = _claim_rows(text, path.name, source, vintage or _version(sha), sha)
     if not rows:
         raise ParseError(path.name, "no claims in the file")
     frame = pl.DataFrame(rows, schema=CLAIMS_SCHEMA, orient="row")
     return ParsedFile(source.id, vintage or _version(sha), path.name, sha, encoding, "curated_claims_csv", {"claims": frame})
 
 
-def _claim_rows(reader: csv.DictReader, file: str, source: Source, version: str, sha: str) -> list[dict]:
-    missing = [c for c in CLAIM_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ParseError(file, f"missing columns {missing}; expected {CLAIM_COLUMNS}", line=1)
+def _claim_rows(text: str, file: str, source: Source, version: str, sha: str) -> list[dict]:
     rows = []
-    for rec in reader:
-        line = reader.line_num
-        if None in rec or any(v is None for v in rec.values()):
-            raise ParseError(file, "wrong number of fields", line=line)
-        row = {k: ((rec.get(k) or "").strip() or None) for k in CLAIM_COLUMNS + OPTIONAL_CLAIM_COLUMNS}
+    for line, row in records(text, file, CLAIM_COLUMNS, OPTIONAL_CLAIM_COLUMNS):
         for num in ("value", "value_high"):
-            if row[num] is not None:
+            if (written := row[num]) is not None:
                 try:
-                    row[num] = float(row[num].replace(",", ""))
+                    row[num] = float(written.replace(",", ""))
                 except ValueError:
-                    raise ParseError(file, f"{shown(row[num])} is not a number", line=line, field=num) from None
+                    raise ParseError(file, f"{shown(written)} is not a number", line=line, field=num) from None
                 if not math.isfinite(row[num]):
-                    raise ParseError(file, f"{shown(rec[num].strip())} is not a finite number", line=line, field=num)
+                    raise ParseError(file, f"{shown(written)} is not a finite number", line=line, field=num)
         period = row["period"] or ""
         row["period_year"] = int(period[:4]) if period[:4].isascii() and period[:4].isdigit() else None
         flag = (row["is_forecast"] or "").lower()
