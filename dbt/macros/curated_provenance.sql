@@ -20,3 +20,13 @@
     source_line,
     load_id
 {%- endmacro %}
+
+{#- Where a market fact (a price, a quota, a policy event) stands on its page: the page's id,
+    where on the page, its words, the figure as written, and the curator's note. -#}
+{% macro market_citation() -%}
+    source_id,
+    location,
+    quote,
+    as_published,
+    note
+{%- endmacro %}

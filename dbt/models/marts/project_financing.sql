@@ -29,13 +29,7 @@ select f.deal as deal_id,
        ev.n_events,
        ev.later_events,
        f.date,
-       f.as_published,
-       f.quote,
-       f.source_id,
-       s.publisher,
-       s.tier as source_tier,
-       s.url as source_url,
-       s.date_published as source_date,
+       {{ cited_page('f', 's') }},
        f.source_item
 from {{ ref('stg_project_financing') }} f
 join ev using (deal)

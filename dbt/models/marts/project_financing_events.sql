@@ -12,12 +12,7 @@ select f.source_item as event_id,
        f.currency,
        f.status,
        f.date,
-       f.as_published,
-       f.quote,
-       f.source_id,
-       s.publisher,
-       s.tier as source_tier,
-       s.date_published as source_date
+       {{ cited_page('f', 's') }}
 from {{ ref('stg_project_financing') }} f
 left join {{ ref('int_pipeline_units') }} u on u.project_id = f.project_id
 left join {{ ref('stg_sources') }} s on s.source_id = f.source_id

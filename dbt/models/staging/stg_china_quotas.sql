@@ -9,10 +9,6 @@ select
     issuing_body,
     date_issued,
     date_published,
-    source_id,
-    location,
-    quote,
-    as_published,
-    note,
+    {{ market_citation() }},
     {{ curated_line_provenance() }}
 from {{ source('raw', 'china_quotas') }}

@@ -14,10 +14,6 @@ select
     hs_codes,
     national_codes,
     countries_affected,
-    source_id,
-    location,
-    quote,
-    as_published,
-    note,
+    {{ market_citation() }},
     {{ curated_line_provenance() }}
 from {{ source('raw', 'policy_events') }}
