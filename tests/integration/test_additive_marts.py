@@ -15,6 +15,10 @@ COUNTRY_COLUMNS = ("country_iso3", "reporter_iso3", "partner_iso3", "importer_is
 AGGREGATE_NAMES = ("World", "World total", "Total", "World total (rounded)")
 # the columns that name a scenario or a point of view: never summed across
 SCENARIO_COLUMNS = ("scenario", "pipeline_case", "china_case", "risk_basis", "flow", "reported_by")
+# the columns that name one figure of a source: its file and line (and, for a revision, the previous
+# edition's), its year and what it measures
+FIGURE_COLUMNS = ("source_id", "vintage", "source_file", "source_line", "previous_source_file",
+                  "previous_source_line", "metric", "year", "previous_year")
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +48,13 @@ def test_the_country_level_marts_are_found(marts):
 def test_no_country_level_mart_holds_an_aggregate_row(serving_con, marts):
     """World and the EU as a whole are totals of their members: a row of theirs beside the
     members' doubles a plain sum (reserves' World total; World's own trade declarations; a
-    reporter's World row beside its partner rows)."""
+    reporter's World row beside its partner rows; a revision of USGS's World total beside its
+    countries' revisions)."""
     totals = [r[0] for r in serving_con.execute(
         "SELECT area_code FROM ref.trade_areas WHERE kind = 'world' OR area_code = 'EUU'").fetchall()]
     marks = ", ".join("?" * len(totals))
     found = []
-    for mart, (_grain, _additive, cols) in marts.items():
+    for mart, (_grain, additive, cols) in marts.items():
         for col in (c for c in ("country_iso3", "reporter_iso3") if c in cols):
             n = serving_con.execute(f"SELECT count(*) FROM marts.{mart} WHERE {col} IN ({marks})", totals).fetchone()[0]
             if n:
@@ -67,22 +72,29 @@ def test_no_country_level_mart_holds_an_aggregate_row(serving_con, marts):
                                     f"({', '.join('?' * len(AGGREGATE_NAMES))})", list(AGGREGATE_NAMES)).fetchone()[0]
             if n:
                 found.append(f"{mart}.country_name: {n} World rows")
+        if "aggregate_kind" in cols and additive:
+            # a world total's row (no ISO code, named as its edition prints it) may stay for reading,
+            # but with no additive figure beside its members'
+            n = serving_con.execute(f"SELECT count(*) FROM marts.{mart} WHERE aggregate_kind = 'world' AND "
+                                    f"({' OR '.join(f'{c} IS NOT NULL' for c in additive)})").fetchone()[0]
+            if n:
+                found.append(f"{mart}.aggregate_kind: {n} World rows with a figure in {', '.join(additive)}")
     assert not found, found
 
 
 def test_no_source_line_is_counted_on_two_rows(serving_con, marts):
     """Where a mart's rows carry their source line, summing the rows within one scenario (or
     point of view: a flow seen as an import or as an export) equals summing the distinct lines'
-    figures (a BACI flow held as an export and again as an import fails this)."""
+    figures (a BACI flow held as an export and again as an import fails this). A figure is its
+    line, year and metric (one line of USGS's salient statistics holds a figure per metric), and
+    a revision's also the previous edition's line."""
     bad = []
     for mart, (_grain, additive, cols) in marts.items():
         if not {"source_file", "source_line"} <= cols:
             continue
-        if mart == "revisions":  # a comparison of two editions, not figures to sum; see the closing note of issue 26
-            continue
         # a mart with the reporting side as a column sums within it, whichever way each side looks
         by = [c for c in SCENARIO_COLUMNS if c in cols and not (c == "flow" and "reported_by" in cols)]
-        place = ", ".join([*by, *(c for c in ("source_id", "vintage", "source_file", "source_line", "year") if c in cols)])
+        place = ", ".join([*by, *(c for c in FIGURE_COLUMNS if c in cols)])
         group = f"row({', '.join(by)})" if by else "NULL"
         for col in additive:
             rows = serving_con.execute(
@@ -92,6 +104,16 @@ def test_no_source_line_is_counted_on_two_rows(serving_con, marts):
             for g, plain, dedup in rows:
                 if (plain or 0) != pytest.approx(dedup or 0, rel=1e-9, abs=1e-6):
                     bad.append(f"{mart}.{col} ({g}): sum {plain} against {dedup} over distinct lines")
+        if {"previous_source_file", "previous_source_line"} <= cols:
+            # a comparison of two editions reads a row from two lines; neither edition's figure may
+            # stand on two rows (an older figure paired with two newer ones counts twice in a change)
+            for prefix, vintage in (("", "vintage"), ("previous_", "previous_vintage")):
+                key = ", ".join(c for c in ("source_id", vintage, f"{prefix}source_file", f"{prefix}source_line", "metric",
+                                            f"{prefix}year") if c in cols)
+                n = serving_con.execute(f"SELECT count(*) FROM (SELECT {key} FROM marts.{mart} WHERE {prefix}source_line "
+                                        f"IS NOT NULL GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
+                if n:
+                    bad.append(f"{mart}: {n} figures of the {prefix or 'newer '}edition's lines on two rows ({key})")
     assert not bad, bad
 
 

@@ -3,7 +3,11 @@
 -- matched by ISO code and an aggregate by its kind (world, other), never by name, so "World
 -- total (rounded)" in MCS2025 meets "World total" in MCS2026. Metrics listed in the
 -- revision_matching seed (reserves: a stock as of each edition's own year) are matched edition
--- to edition; every other metric on its year. US salient statistics are about the United States.
+-- to edition on the edition's latest year; every other metric on its year. US salient
+-- statistics are about the United States.
+-- A row is one figure's change between two consecutive editions, each edition's figure on one
+-- row only, so a figure's change_t_w sum to its last value less its first; the world total's
+-- rows keep their values in unit_code but no t W, so that the t W columns sum over the rows.
 with figures as (
     select source_id, vintage, edition_year, dataset, metric, year,
            case when dataset = 'salient' and metric <> 'us_import_source_share' then 'USA' else country_key end
@@ -18,10 +22,14 @@ editions as (
     from (select distinct source_id, vintage, edition_year from figures)
 ),
 keyed as (
+    -- an edition-matched metric is the edition's stock: its latest year's figure only, so that no
+    -- figure of one edition meets two of the other
     select f.*,
            case when m.metric is not null then 'edition' else cast(f.year as varchar) end as match_key
     from figures f
     left join {{ ref('revision_matching') }} m on m.metric = f.metric and m.matched_on = 'edition'
+    qualify m.metric is null
+         or f.year = max(f.year) over (partition by f.source_id, f.vintage, f.dataset, f.metric, f.country_key)
 ),
 newer as (
     select k.*, e.previous_vintage
@@ -67,16 +75,24 @@ paired as (
     full outer join older o
         on o.source_id = n.source_id and o.next_vintage = n.vintage and o.dataset = n.dataset
         and o.metric = n.metric and o.country_key = n.country_key and o.match_key = n.match_key
+),
+t_w as (
+    -- the world total is its members' sum: beside their rows it has no t W to add
+    select *,
+           case when aggregate_kind is distinct from 'world' then previous_value_t_w end as previous_t_w,
+           case when aggregate_kind is distinct from 'world' then value_t_w end as new_t_w
+    from paired
 )
 select
     source_id, vintage, previous_vintage, dataset, metric, country_key, country_iso3, is_aggregate, aggregate_kind,
     country_published, previous_country_published, year, previous_year, change_kind, unit_code,
-    previous_value, value, previous_value_published, value_published, previous_value_t_w, value_t_w,
-    value_t_w - previous_value_t_w as change_t_w,
+    previous_value, value, previous_value_published, value_published,
+    previous_t_w as previous_value_t_w, new_t_w as value_t_w,
+    new_t_w - previous_t_w as change_t_w,
     case when previous_value <> 0 then 100.0 * (value - previous_value) / abs(previous_value) end as change_pct,
     previous_qualifier, qualifier,
     source_file, source_line, previous_source_file, previous_source_line
-from paired
+from t_w
 where change_kind <> 'revised'
    or value is distinct from previous_value
    or qualifier is distinct from previous_qualifier
