@@ -173,3 +173,19 @@ def test_jv_owners_and_bloc_are_the_units(serving_con):
     assert owners == "Cove Capital LLC 70%, Tau-Ken Samruk 30%"
     assert bloc == "us_allied" and shares.startswith("us_allied 70.0%")
     assert one(serving_con, "SELECT sponsor_bloc FROM marts.project_pipeline WHERE project_id = 'north_katpar'")[0] == "us_allied"
+
+
+def test_no_project_stands_on_a_site_by_a_generic_word(serving_con):
+    """A project is put on an ICMM site by its name or a distinctive word, never by a word like
+    "mount" or "island" alone (Mount Mulgine was drawn at Mount Carbine, two states away)."""
+    generic = {w for (w,) in serving_con.execute("SELECT word FROM ref.site_match_generic_words").fetchall()}
+    assert {"mount", "mountain", "island"} <= generic
+    matched = serving_con.execute("SELECT project_id, icmm_match_evidence FROM marts.project_pipeline "
+                                  "WHERE icmm_match_confidence = 'medium'").fetchall()
+    assert matched
+    for project, evidence in matched:
+        word = evidence.split('"')[1]
+        assert word not in generic, (project, evidence)
+    sites = dict(serving_con.execute("SELECT project_id, icmm_id FROM marts.project_pipeline "
+                                     "WHERE project_id IN ('mt_mulgine', 'pilot_mountain')").fetchall())
+    assert sites == {"mt_mulgine": None, "pilot_mountain": None}

@@ -1,7 +1,8 @@
 -- Link curated projects to ICMM sites in the same country by name. 'high': a project name or
--- alias equals a site name or group name; 'medium': a distinctive word (5+ letters, not
--- upper/north/mine...) matches a site's word with Jaro-Winkler similarity >= 0.92. The best
--- site per project is kept; a project with no candidate stays unmatched (no row).
+-- alias equals a site name or group name; 'medium': a distinctive word (5+ letters, not one of
+-- the generic words of the seed site_match_generic_words: upper, north, mine, mount...) matches a
+-- site's word with Jaro-Winkler similarity >= 0.92. The best site per project is kept; a project
+-- with no candidate stays unmatched (no row).
 with names as (
     select project_id, country_iso3, unnest(list_concat([name], coalesce(string_split(aliases, ', '), []))) as pname
     from {{ ref('stg_projects') }}
@@ -11,8 +12,7 @@ sites as (
            unnest(list_concat([site_name], coalesce(string_split(group_names, ';'), []))) as sname
     from {{ ref('stg_sites') }}
 ),
-generic as (select unnest(['upper', 'lower', 'north', 'south', 'east', 'west', 'verkhnee', 'severny', 'severnyy',
-                           'mine', 'mines', 'project', 'deposit', 'tungsten']) as w),
+generic as (select lower(word) as w from {{ ref('site_match_generic_words') }}),
 p_words as (
     select project_id, country_iso3, pname, unnest(regexp_split_to_array(lower(pname), '[^a-z]+')) as w from names
 ),
