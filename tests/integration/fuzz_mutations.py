@@ -94,6 +94,9 @@ CASES = [
     Case("cmr", TRADE / "critical-minerals-replication_docs_data_tungsten.json", "json"),
     Case("claims", CURATED_DIR / "claims.csv", "csv"),
     Case("projects", CURATED_DIR / "projects.yml", "yaml"),
+    Case("price_assessments", CURATED_DIR / "price_assessments.csv", "csv"),
+    Case("china_quotas", CURATED_DIR / "china_quotas.csv", "csv"),
+    Case("policy_events", CURATED_DIR / "policy_events.csv", "csv"),
     Case("wmd", Path("world_mining_data.db"), "sqlite", {"vintage": "geopolrisk-9.9.9-2024"}, weight=0.5, made=_wmd_db),
 ]
 CASE = {c.id: c for c in CASES}
