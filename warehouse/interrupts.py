@@ -42,6 +42,7 @@ def record_signals() -> Iterator[None]:
     finally:
         signal.set_wakeup_fd(previous)
         _read_fd = None
+        _seen.clear()  # the record is this run's: a later run in the process starts without it
         os.close(read_fd)
         os.close(write_fd)
 
@@ -75,7 +76,11 @@ def checkpoints() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
-    stop_if_interrupted()
+    stop = interrupted()
+    if _read_fd is None:
+        _seen.clear()  # no run records signals: this block's Ctrl-C is acted on here, and not again later
+    if stop:
+        raise KeyboardInterrupt
 
 
 def stop_if_interrupted() -> None:

@@ -85,3 +85,16 @@ def test_a_block_without_checkpoints_stops_at_its_end_and_gives_the_handler_back
         assert signal.getsignal(signal.SIGINT) is handler
     with interrupts.record_signals(), interrupts.checkpoints():
         pass  # no signal: nothing raised
+
+
+def test_no_ctrl_c_outlives_its_run_or_block(raising_handler):
+    """A Ctrl-C recorded in one run (or one block outside any run) never stops a later one in the
+    same process: tests and Dagster's in-process runs share it."""
+    with interrupts.record_signals(), pytest.raises(KeyboardInterrupt), interrupts.checkpoints():
+        signal.raise_signal(signal.SIGINT)
+    assert not interrupts.interrupted()
+    with pytest.raises(KeyboardInterrupt), interrupts.checkpoints():
+        signal.raise_signal(signal.SIGINT)
+    assert not interrupts.interrupted()
+    with interrupts.checkpoints():
+        interrupts.stop_if_interrupted()
