@@ -76,7 +76,8 @@ class Table:
 def data_dictionary(con, schemas: tuple[str, ...] = SCHEMAS) -> list[Column]:
     """Every column of every table of `schemas` in the database `con` is connected to (the
     serving file or the build file), ordered by schema (as given), table and column position."""
-    tables = {(t.schema, t.table): t for t in table_list(con, schemas)}
+    docs = dbt_docs()
+    tables = {(t.schema, t.table): t for t in table_list(con, schemas, docs)}
     rows = con.execute(
         "SELECT schema_name, table_name, column_name, data_type, comment FROM duckdb_columns() "
         "WHERE database_name = current_database() AND schema_name IN (SELECT unnest(?)) "
@@ -85,14 +86,16 @@ def data_dictionary(con, schemas: tuple[str, ...] = SCHEMAS) -> list[Column]:
     for schema, table, column, dtype, comment in rows:
         if (schema, table) not in tables:
             continue
-        out.append(Column(schema, table, column, dtype, (comment or "").strip() or column_description(schema, table, column),
-                          column_unit(schema, table, column), tables[(schema, table)].grain))
+        out.append(Column(schema, table, column, dtype,
+                          (comment or "").strip() or column_description(schema, table, column, docs),
+                          column_unit(schema, table, column, docs), tables[(schema, table)].grain))
     order = {s: i for i, s in enumerate(schemas)}
     return sorted(out, key=lambda c: order[c.schema])  # stable: keeps table and column order
 
 
-def table_list(con, schemas: tuple[str, ...] = SCHEMAS) -> list[Table]:
+def table_list(con, schemas: tuple[str, ...] = SCHEMAS, docs: Docs | None = None) -> list[Table]:
     """Each table (and view, such as meta.provenance) with its description, grain and row count."""
+    docs = dbt_docs() if docs is None else docs
     rows = con.execute(
         "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name IN (SELECT unnest(?)) UNION ALL "
@@ -101,8 +104,8 @@ def table_list(con, schemas: tuple[str, ...] = SCHEMAS) -> list[Table]:
     out = []
     for schema, table, comment in rows:
         n = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchall()[0][0]
-        out.append(Table(schema, table, (comment or "").strip() or table_description(schema, table),
-                         table_grain(schema, table), n))
+        out.append(Table(schema, table, (comment or "").strip() or table_description(schema, table, docs),
+                         table_grain(schema, table, docs), n))
     order = {s: i for i, s in enumerate(schemas)}
     return sorted(out, key=lambda t: order[t.schema])
 
@@ -122,8 +125,13 @@ class DbtDoc:
     grain: list[str] | str | None = None
 
 
-def dbt_docs() -> dict[tuple[str, str], DbtDoc]:
-    """(schema, relation name) -> its DbtDoc, for every source, seed and model of the dbt project."""
+Docs = dict[tuple[str, str], DbtDoc]
+
+
+def dbt_docs() -> Docs:
+    """(schema, relation name) -> its DbtDoc, for every source, seed and model of the dbt project
+    as its files are now (hashed on each call: a caller that looks up many tables or columns
+    reads this once and passes it on as `docs`)."""
     from warehouse.dbt_build import fingerprint
 
     return _dbt_docs(fingerprint())
@@ -187,8 +195,8 @@ def _test_grains(manifest: dict) -> dict[str, list[str]]:
     return {**uniques, **combos}
 
 
-def _dbt_doc(schema: str, table: str) -> DbtDoc:
-    return dbt_docs().get((schema, table)) or DbtDoc()
+def _dbt_doc(schema: str, table: str, docs: Docs | None) -> DbtDoc:
+    return (dbt_docs() if docs is None else docs).get((schema, table)) or DbtDoc()
 
 
 @functools.cache
@@ -205,9 +213,9 @@ def _own_docs(schema: str, table: str) -> dict:
     return _docs()["tables"].get(f"{schema}.{table}", {})
 
 
-def column_description(schema: str, table: str, column: str) -> str:
+def column_description(schema: str, table: str, column: str, docs: Docs | None = None) -> str:
     """A column's description in dbt's yml, else in column_docs.yml ('' when none)."""
-    if text := _dbt_doc(schema, table).columns.get(column, {}).get("description"):
+    if text := _dbt_doc(schema, table, docs).columns.get(column, {}).get("description"):
         return text
     own = _own_docs(schema, table).get("columns", {})
     if column in own:
@@ -217,14 +225,15 @@ def column_description(schema: str, table: str, column: str) -> str:
     return ""
 
 
-def column_comments(schema: str, table: str, columns: list[str]) -> dict[str, str]:
+def column_comments(schema: str, table: str, columns: list[str], docs: Docs | None = None) -> dict[str, str]:
     """Descriptions to write as comments on a published table's columns (those that have one)."""
-    return {c: d for c in columns if (d := column_description(schema, table, c))}
+    docs = dbt_docs() if docs is None else docs
+    return {c: d for c in columns if (d := column_description(schema, table, c, docs))}
 
 
-def table_description(schema: str, table: str) -> str:
+def table_description(schema: str, table: str, docs: Docs | None = None) -> str:
     """A table's description in dbt's yml, else in column_docs.yml ('' when none)."""
-    return _dbt_doc(schema, table).description or str(_own_docs(schema, table).get("description") or "").strip()
+    return _dbt_doc(schema, table, docs).description or str(_own_docs(schema, table).get("description") or "").strip()
 
 
 @functools.cache
@@ -234,8 +243,8 @@ def _unit_suffixes() -> list[tuple[str, str]]:
     return sorted(rows, key=lambda r: -len(r[0]))  # the longest ending first: _usd_per_t before _t
 
 
-def column_unit(schema: str, table: str, column: str) -> str:
-    if unit := _dbt_doc(schema, table).columns.get(column, {}).get("unit"):
+def column_unit(schema: str, table: str, column: str, docs: Docs | None = None) -> str:
+    if unit := _dbt_doc(schema, table, docs).columns.get(column, {}).get("unit"):
         return str(unit)
     own = _own_docs(schema, table).get("columns", {})
     if column in own and _entry(own[column]).get("unit"):
@@ -246,8 +255,8 @@ def column_unit(schema: str, table: str, column: str) -> str:
     return ""
 
 
-def table_grain(schema: str, table: str) -> str:
-    grain = _dbt_doc(schema, table).grain or _own_docs(schema, table).get("grain")
+def table_grain(schema: str, table: str, docs: Docs | None = None) -> str:
+    grain = _dbt_doc(schema, table, docs).grain or _own_docs(schema, table).get("grain")
     if isinstance(grain, list):
         return ", ".join(grain)
     return str(grain or "")

@@ -175,6 +175,7 @@ def _create_views(con) -> None:
 
     served = {f"{s}.{t}" for s, t in con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
                                                   "WHERE database_name = 'serving'").fetchall()}
+    docs = dictionary.dbt_docs()
     for name, sql in VIEWS.items():
         schema, view = name.split(".")
         text = sql()
@@ -182,11 +183,11 @@ def _create_views(con) -> None:
         if not set(re.findall(r"\b((?:raw|meta|ref|marts)\.\w+)", code)) <= served:
             continue  # a build without those tables (a test's minimal warehouse)
         con.execute(f'CREATE VIEW serving."{schema}"."{view}" AS {text}')
-        if text := dictionary.table_description(schema, view):
+        if text := dictionary.table_description(schema, view, docs):
             con.execute(f'COMMENT ON VIEW serving."{schema}"."{view}" IS {_sql_literal(text)}')
         cols = [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = 'serving' "
                                           "AND schema_name = ? AND table_name = ?", [schema, view]).fetchall()]
-        for column, text in dictionary.column_comments(schema, view, cols).items():
+        for column, text in dictionary.column_comments(schema, view, cols, docs).items():
             con.execute(f'COMMENT ON COLUMN serving."{schema}"."{view}"."{column}" IS {_sql_literal(text)}')
 
 
@@ -202,12 +203,13 @@ def _comments_from_column_docs(con, published: set[tuple[str, str]], commented: 
     for schema, table, column in all_columns:
         if (schema, table) in published and (schema, table, column) not in commented:
             by_table.setdefault((schema, table), []).append(column)
+    docs = dictionary.dbt_docs()
     statements = [f'COMMENT ON COLUMN serving."{schema}"."{table}"."{column}" IS {_sql_literal(text)}'
                   for (schema, table), cols in by_table.items()
-                  for column, text in dictionary.column_comments(schema, table, cols).items()]
+                  for column, text in dictionary.column_comments(schema, table, cols, docs).items()]
     statements += [f'COMMENT ON TABLE serving."{schema}"."{table}" IS {_sql_literal(text)}'
                    for schema, table in sorted(published)
-                   if schema != "marts" and (text := dictionary.table_description(schema, table))]
+                   if schema != "marts" and (text := dictionary.table_description(schema, table, docs))]
     return statements
 
 

@@ -193,6 +193,7 @@ def since_previous_build(serving, config: LakeConfig) -> tuple[Build | None, lis
         tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'build' "
                              "AND schema_name = 'marts' ORDER BY 1").fetchall()
         out = []
+        docs = dictionary.dbt_docs()
         for (name,) in tables:
             src, dst = f"build.marts.{_q(name)}", f"{ALIAS}.marts.{_q(name)}"
             at = f" AT (VERSION => {int(base.snapshot_id)})"
@@ -205,7 +206,7 @@ def since_previous_build(serving, config: LakeConfig) -> tuple[Build | None, lis
                 rows = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
                 out.append(TableChange(f"marts.{name}", rows, rows, 0))
                 continue
-            change = diff_table(con, f"marts.{name}", src, dst, columns, dictionary.table_grain("marts", name), at)
+            change = diff_table(con, f"marts.{name}", src, dst, columns, dictionary.table_grain("marts", name, docs), at)
             if change.added or change.removed or change.changed:
                 out.append(change)
         return base, out

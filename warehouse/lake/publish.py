@@ -140,9 +140,10 @@ def _commit(con: duckdb.DuckDBPyConnection, build_id: str) -> tuple[list[TableCh
             con.execute(f"CALL {ALIAS}.set_option('data_inlining_row_limit', 0)")
         for schema in sorted({t.split(".")[0] for t in build_tables} | {CHANGES_TABLE[0]}):
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{_q(schema)}")
+        docs = dictionary.dbt_docs()
         for table, columns in build_tables.items():
             schema, name = table.split(".")
-            grain = dictionary.table_grain(schema, name)
+            grain = dictionary.table_grain(schema, name, docs)
             change = _publish_table(con, schema, name, columns, lake_tables.get(table), grain)
             expected[table] = change.rows
             if change.added or change.removed or change.changed:
