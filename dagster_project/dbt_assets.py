@@ -21,6 +21,9 @@ from dagster_project.dbt_project import MANIFEST_PATH, dbt_project
 from dagster_project.resources import WarehouseResource
 
 FORCE_TAG = "tungsten/force"
+# dbt's unit tests check the models' logic on fixed inputs, so the daily build leaves them to the
+# test suite (tests/integration/test_dbt_unit_tests.py), as dbt recommends; its data tests run daily.
+DAILY_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
 LAYERS = ("staging", "intermediate", "marts")
 DBT_PROJECT = dbt_project()
 DBT_PROJECT.prepare_if_dev()
@@ -53,7 +56,7 @@ def dbt_resource() -> DbtCliResource:
 
 @dbt_assets(manifest=MANIFEST_PATH, project=DBT_PROJECT, dagster_dbt_translator=LayerTranslator(), name="tungsten_dbt")
 def tungsten_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    """dbt build on the build file: staging, intermediate and marts, with their tests."""
+    """dbt build on the build file: staging, intermediate and marts, with their data tests."""
     from warehouse.interrupts import stop_if_interrupted
     from warehouse.refresh import marts_up_to_date, writer_lock
 
@@ -66,7 +69,7 @@ def tungsten_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse:
         if not forced and marts_up_to_date(paths):
             context.log.info("marts up to date: nothing the marts depend on changed since the last publish")
             return
-        invocation = dbt.cli(["build"], context=context, raise_on_error=False,
+        invocation = dbt.cli(["build", *DAILY_BUILD_ARGS], context=context, raise_on_error=False,
                              target_path=paths.dbt_target)
         yield from invocation.stream()
         if not invocation.is_successful():
