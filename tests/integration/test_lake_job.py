@@ -6,6 +6,7 @@ report, and a lake that cannot be reached fails its asset alone (the serving fil
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,6 @@ from helpers import PROJECT
 from integration_helpers import BGS
 from lake_services import free_port, moto_s3, postgres, team_lake_env
 
-from tungsten_cli.daily import run_daily
 from warehouse.refresh import ingest_file
 
 
@@ -48,9 +48,17 @@ def test_first_refresh_leaves_a_local_lake_with_one_snapshot(built_warehouse, mo
     assert [b for _s, b in _snapshots(cfg)] == [_build_id(serving)]
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
+def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", "from tungsten_cli.app import main; main()", *args],
-                          capture_output=True, text=True, cwd=PROJECT, env={**os.environ, "COLUMNS": "250"}, timeout=300)
+                          capture_output=True, text=True, cwd=PROJECT, env={**os.environ, "COLUMNS": "250"}, timeout=timeout)
+
+
+def _refresh(*args: str) -> tuple[subprocess.CompletedProcess, str | None]:
+    """`tungsten refresh` in a process of its own, as a user runs it (the lake's extensions,
+    Postgres client and S3 client live and die with it); with the Dagster run id it prints."""
+    r = _cli("refresh", *args, timeout=900)
+    found = re.search(r"Dagster run ([0-9a-f-]{36})", r.stdout)
+    return r, found.group(1) if found else None
 
 
 def _everything_said(paths, run_ids: list[str]) -> str:
@@ -86,8 +94,8 @@ def test_team_lake_through_the_daily_job(warehouse, tmp_path, monkeypatch):
         for k, v in env.items():
             monkeypatch.setenv(k, v)
         cfg = config.from_env(warehouse.serving)
-        first = run_daily(warehouse, force=True)
-        assert first.ok, first.errors
+        first, first_run = _refresh("--force")
+        assert first.returncode == 0, first.stdout + first.stderr
         assert [b for _s, b in _snapshots(cfg)] == [_build_id(warehouse.serving)]
         before = tmp_path / "before.duckdb"
         shutil.copy(warehouse.serving, before)
@@ -97,8 +105,8 @@ def test_team_lake_through_the_daily_job(warehouse, tmp_path, monkeypatch):
         changed = tmp_path / "bgs_corrected.csv"
         changed.write_text(text.replace(",66000,Mine production of tungsten", ",65000,Mine production of tungsten", 1))
         assert ingest_file(warehouse, "bgs", changed).ok
-        second = run_daily(warehouse)
-        assert second.ok and second.published, second.errors
+        second, second_run = _refresh()
+        assert second.returncode == 0 and "published" in second.stdout, second.stdout + second.stderr
         snapshots = _snapshots(cfg)
         assert [b for _s, b in snapshots] == [_build_id(before), _build_id(warehouse.serving)]
         # the rows of marts.supply_share that differ between the two serving files ...
@@ -132,12 +140,13 @@ def test_team_lake_through_the_daily_job(warehouse, tmp_path, monkeypatch):
         # a lake that cannot be reached fails its asset alone; the serving file is published
         monkeypatch.setenv("TUNGSTEN_LAKE_CATALOG", f"postgres:host=127.0.0.1 port={free_port()} user=tungsten dbname=x")
         published_before = _build_id(warehouse.serving)
-        third = run_daily(warehouse, force=True)
-        assert not third.ok
-        assert any("lake not published (the serving file is)" in e for e in third.errors), third.errors
+        third, third_run = _refresh("--force")
+        assert third.returncode == 1, third.stdout + third.stderr
+        assert "lake not published (the serving file is)" in third.stderr, third.stderr
         assert _build_id(warehouse.serving) != published_before
-        said = _everything_said(warehouse, [r for r in (first.run_id, second.run_id, third.run_id) if r])
-        said += "\n".join(first.errors + second.errors + third.errors) + out.stdout + out.stderr
+        assert first_run and second_run and third_run, "each run names its Dagster run"
+        said = _everything_said(warehouse, [first_run, second_run, third_run])
+        said += "".join(r.stdout + r.stderr for r in (first, second, third, out))
         assert "lake_snapshot" in said or "snapshot" in said
         for secret in (pg.password, s3.secret, s3.key_id):
             assert secret not in said
